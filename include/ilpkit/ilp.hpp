@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+// Reading ilastik Pixel Classification projects: HDF5 -> IlpTree -> compat migrations ->
+// Project. Usage:
+//   ilpkit::Project p = ilpkit::read_project("cells.ilp");
+//   for (const auto& ch : ilpkit::project_feature_channels(p)) std::cout << ch.name << '\n';
+//   ilpkit::LabelVolume labels = ilpkit::decode_labels(p, 0);
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ilpkit/diagnostics.hpp"
+#include "ilpkit/features.hpp"
+#include "ilpkit/project.hpp"
+#include "ilpkit/tree.hpp"
+
+namespace ilpkit {
+
+struct ReadOptions {
+  /// Open referenced data files (HDF5) to learn shapes and axes the project does not store.
+  bool probe_data = true;
+  /// Datasets larger than this stay on disk (embedded raw data always does).
+  std::uint64_t max_eager_bytes = std::uint64_t{256} << 20;
+};
+
+/// Reads every group, attribute and (small) dataset of an HDF5 file. The file is opened
+/// read-only without a lock. Throws Error(Io) for missing files and directories and
+/// Error(Format) for anything that is not a readable HDF5 file.
+IlpTree load_tree(const std::string& path, const ReadOptions& options, Diagnostics& diagnostics);
+
+/// Builds the model from a migrated tree. Throws Error(Unsupported) for other workflows and
+/// the ilastik 0.5 format, Error(Format) for malformed content, with the HDF5 path as context.
+Project parse_project(const IlpTree& tree, const ReadOptions& options, Diagnostics diagnostics = {});
+
+/// load_tree + compat::migrate + parse_project.
+Project read_project(const std::string& path, const ReadOptions& options = {});
+
+/// A lane's dense labels in the lane's internal axis order with c = 1 (0 = unlabelled).
+struct LabelVolume {
+  std::string axes;
+  Shape shape;
+  std::vector<std::uint8_t> data;
+};
+
+/// Pastes the lane's blocks into a dense volume. Throws Error(Format) if the blocks' axis order
+/// could not be decided or they do not fit the image.
+LabelVolume decode_labels(const Project& project, std::size_t lane);
+
+/// The geometry the feature channels are computed for: the first lane with a known shape
+/// (ilastik requires all lanes to agree on channels and spatial axes).
+ImageGeometry project_geometry(const Project& project);
+
+/// The project's feature channels; empty when it has no feature selection.
+std::vector<FeatureChannel> project_feature_channels(const Project& project);
+
+/// Whether the stored classifier fits the feature selection (ilp-format.md §6.3).
+struct ClassifierMatch {
+  bool matches = false;
+  std::size_t expected_features = 0;  ///< channels of the selection
+  std::size_t forest_features = 0;   ///< columns the forests expect
+  std::string reason;                 ///< why not, or a note ("names compared without 'in 2D'")
+};
+ClassifierMatch match_classifier(const Project& project);
+
+}  // namespace ilpkit

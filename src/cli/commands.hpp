@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+// Each subcommand registers itself on the CLI11 app; main.cpp only wires them.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace ilpkit::cli {
+
+void register_inspect(CLI::App& app);
+
+/// Exit codes (documented in README.md).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitUsage = 2,
+  kExitUnsupported = 3,
+  kExitIo = 4,
+  kExitFormat = 5,
+  kExitInternal = 70,
+};
+
+}  // namespace ilpkit::cli

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+// Derived facts of a Project: geometry, feature channels, classifier/feature agreement.
+#include <fmt/format.h>
+
+#include "ilpkit/error.hpp"
+#include "ilpkit/ilp.hpp"
+
+namespace ilpkit {
+
+const char* to_string(DataLocation location) noexcept {
+  switch (location) {
+    case DataLocation::FileSystem: return "FileSystem";
+    case DataLocation::ProjectInternal: return "ProjectInternal";
+    case DataLocation::Url: return "Url";
+    case DataLocation::Preloaded: return "PreloadedArray";
+  }
+  return "FileSystem";
+}
+
+std::size_t Classifier::tree_count() const {
+  std::size_t n = 0;
+  for (const auto& f : forests) n += f.trees.size();
+  return n;
+}
+
+std::size_t Classifier::feature_count() const { return forests.empty() ? 0 : static_cast<std::size_t>(forests.front().column_count); }
+
+ImageGeometry project_geometry(const Project& project) {
+  for (const auto& lane : project.lanes)
+    if (!lane.internal_axes.empty() && lane.internal_shape)
+      return ImageGeometry::from_internal(lane.internal_axes, *lane.internal_shape);
+  return ImageGeometry{};
+}
+
+std::vector<FeatureChannel> project_feature_channels(const Project& project) {
+  if (!project.features) return {};
+  return feature_channels(*project.features, project_geometry(project));
+}
+
+ClassifierMatch match_classifier(const Project& project) {
+  ClassifierMatch m;
+  if (!project.classifier || project.classifier->forests.empty()) {
+    m.reason = "no stored classifier";
+    return m;
+  }
+  m.forest_features = project.classifier->feature_count();
+  if (!project.features || project.features->empty()) {
+    m.reason = "the project has no feature selection";
+    return m;
+  }
+  std::vector<FeatureChannel> channels;
+  try {
+    channels = project_feature_channels(project);
+  } catch (const Error& e) {
+    m.reason = e.detail();
+    return m;
+  }
+  m.expected_features = channels.size();
+  if (m.expected_features != m.forest_features) {
+    m.reason = fmt::format("the feature selection gives {} channels, the forests expect {}", m.expected_features,
+                           m.forest_features);
+    return m;
+  }
+  const auto& stored = project.classifier->feature_names;
+  if (!stored) {
+    m.matches = true;
+    m.reason = "feature_names not stored; only the count was compared";
+    return m;
+  }
+  if (stored->size() != channels.size()) {
+    m.reason = fmt::format("{} feature_names stored for {} channels", stored->size(), channels.size());
+    return m;
+  }
+  // Before ComputeIn2d existed (ilastik < 1.3.2) names carried no " in 2D" suffix.
+  auto strip_2d = [](std::string s) {
+    auto pos = s.find(" in 2D");
+    if (pos != std::string::npos) s.erase(pos, 6);
+    return s;
+  };
+  bool relaxed = !project.features->compute_in_2d_stored;
+  for (std::size_t i = 0; i < channels.size(); ++i) {
+    const auto& a = channels[i].name;
+    const auto& b = (*stored)[i];
+    if (a == b || (relaxed && strip_2d(a) == strip_2d(b))) continue;
+    m.reason = fmt::format("channel {} is '{}' but the forest was trained on '{}'", i, a, b);
+    return m;
+  }
+  m.matches = true;
+  return m;
+}
+
+}  // namespace ilpkit
