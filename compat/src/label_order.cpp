@@ -55,6 +55,12 @@ std::vector<std::string> label_order_candidates(const IlastikVersion& v, std::st
   return out;
 }
 
+std::string assumed_axes_without_metadata(const IlastikVersion& v, std::size_t rank) {
+  static const auto v131 = version("1.3.1");
+  if (rank == 5 && v < v131) return "txyzc";
+  return {};
+}
+
 std::string label_order_assumed_by_1_4_2(const IlastikVersion& v, std::string_view workflow,
                                          const LaneAxes& axes) {
   static const auto v133 = version("1.3.3");

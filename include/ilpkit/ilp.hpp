@@ -64,3 +64,12 @@ struct ClassifierMatch {
 ClassifierMatch match_classifier(const Project& project);
 
 }  // namespace ilpkit
+
+namespace ilpkit {
+
+/// Writes a tree as a new HDF5 file (earliest file format, h5py-compatible encodings).
+/// The file is written under a temporary name in the same folder and renamed over `path`
+/// only when complete. Datasets left on disk are copied from their source.
+void write_tree(const IlpTree& tree, const std::string& path);
+
+}  // namespace ilpkit

@@ -20,7 +20,11 @@ Error::Error(ErrorKind kind, std::string message)
 }
 
 Error& Error::add_context(std::string context) {
-  if (!context.empty()) context_.insert(context_.begin(), std::move(context));
+  // "reading /A" adds nothing in front of "reading /A/B".
+  bool redundant = !context_.empty() && context_.front().size() > context.size() &&
+                   context_.front().compare(0, context.size(), context) == 0 &&
+                   context_.front()[context.size()] == '/';
+  if (!context.empty() && !redundant) context_.insert(context_.begin(), std::move(context));
   rebuild();
   return *this;
 }

@@ -77,7 +77,7 @@ std::optional<std::string> decode_bytes_repr(const std::string& s) {
   return out;
 }
 
-Forest read_forest(const Node& g) {
+Forest read_forest(const Node& g, const std::string& path) {
   Forest f;
   f.name = g.name();
   if (const Value* ver = g.attribute("vigra_random_forest_version"); ver && is_numeric(ver->type()) && ver->size() >= 1) {
@@ -92,7 +92,7 @@ Forest read_forest(const Node& g) {
   }
   const Node* ext = g.child(names::kExtParam);
   if (!ext || !ext->is_group()) throw Error(ErrorKind::Format, "group '_ext_param' is missing");
-  with_context("reading _ext_param", [&] {
+  with_context("reading " + path + "/_ext_param", [&] {
     for (const Node* c : ext->children()) {
       if (!c->is_dataset() || !c->loaded() || !is_numeric(c->type())) continue;
       const Value& v = c->loaded_value();
@@ -123,7 +123,7 @@ Forest read_forest(const Node& g) {
                 fmt::format("_ext_param/labels has {} entries for {} classes", f.labels.size(), f.class_count));
   for (const Node* c : g.children()) {
     if (!c->is_group() || c->name().empty() || c->name()[0] == '_') continue;
-    with_context("reading " + c->name(), [&] {
+    with_context("reading " + path + "/" + c->name(), [&] {
       Tree t;
       t.name = c->name();
       for (auto x : access::required(*c, "topology").integers()) {
@@ -131,7 +131,14 @@ Forest read_forest(const Node& g) {
         t.topology.push_back(static_cast<std::int32_t>(x));
       }
       t.parameters = access::required(*c, "parameters").numbers();
-      validate_tree(t, f.column_count, f.class_count);
+      try {
+        validate_tree(t, f.column_count, f.class_count);
+      } catch (Error& e) {
+        // validate_tree names the tree; the context already does.
+        std::string prefix = t.name + ": ";
+        if (e.detail().rfind(prefix, 0) == 0) throw Error(e.kind(), e.detail().substr(prefix.size()));
+        throw;
+      }
       f.trees.push_back(std::move(t));
     });
   }
@@ -208,7 +215,8 @@ std::optional<Classifier> parse_classifier(const Node* pc, Diagnostics& d) {
   const Node* g = pc ? pc->child(names::kClassifierForests) : nullptr;
   if (!g) return std::nullopt;
   if (!g->is_group()) throw Error(ErrorKind::Format, "ClassifierForests is not a group");
-  return with_context("reading /PixelClassification/ClassifierForests", [&]() -> std::optional<Classifier> {
+  const std::string base = "/PixelClassification/ClassifierForests";
+  return with_context("reading " + base, [&]() -> std::optional<Classifier> {
     Classifier c;
     c.type = "ParallelVigraRfLazyflowClassifier";  // assumed when pickled_type is absent (≤ 2014)
     if (const Value* pt = access::dataset(*g, names::kPickledType)) {
@@ -231,7 +239,8 @@ std::optional<Classifier> parse_classifier(const Node* pc, Diagnostics& d) {
     for (const Node* child : g->children()) {
       if (!child->is_group()) continue;
       if (child->name().rfind("Forest", 0) != 0 && child->name() != "forest") continue;
-      c.forests.push_back(with_context("reading " + child->name(), [&] { return read_forest(*child); }));
+      std::string path = base + "/" + child->name();
+      c.forests.push_back(with_context("reading " + path, [&] { return read_forest(*child, path); }));
     }
     if (c.forests.empty()) throw Error(ErrorKind::Format, "no Forest groups");
     for (const auto& f : c.forests) {

@@ -147,6 +147,14 @@ void decide_order(LaneLabels& ll, const BlockTags& tags, Lane& lane, const compa
       return;
     }
   } else {
+    if (raw.axes.empty() && !ll.blocks.empty()) {
+      raw.axes = compat::assumed_axes_without_metadata(version, ll.blocks.front().start.size());
+      if (!raw.axes.empty()) {
+        raw.axes_source = "assumed";
+        warn(d, where, fmt::format("the lane stores no axes and its data is missing; assumed '{}' as ilastik {} did",
+                                   raw.axes, version.text()));
+      }
+    }
     if (raw.axes.empty()) {
       ll.order_error = "the lane's axes are unknown (no axistags, axisorder, shape or data file)";
       return;
@@ -189,7 +197,7 @@ void decide_order(LaneLabels& ll, const BlockTags& tags, Lane& lane, const compa
       for (const auto& b : ll.blocks) inferred[i] = std::max(inferred[i], b.stop[k]);
     }
     raw.shape = inferred;
-    raw.shape_source = "label blocks (lower bound)";
+    raw.shape_source = "label blocks (lower bound)";  // kInferredShape in parse_project.cpp
     warn(d, where, fmt::format("image shape unknown; inferred at least ({}) from the label blocks",
                                fmt::join(inferred, ", ")));
   }

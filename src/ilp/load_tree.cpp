@@ -85,7 +85,13 @@ class TreeLoader {
       node = Node::make_lazy_dataset(name, info.type, info.shape, info.description,
                                      std::make_shared<LazyDataset>(file_.path(), path));
     } else {
-      node = Node::make_dataset(name, hdf5::read_dataset(ds, options_.max_eager_bytes));
+      try {
+        node = Node::make_dataset(name, hdf5::read_dataset(ds, options_.max_eager_bytes));
+      } catch (const Error& e) {
+        // Unreadable data (missing filter, damaged chunk) matters only if the parser needs it.
+        node = Node::make_dataset(name, Value::other("unreadable dataset: " + e.detail()));
+        warn(diagnostics_, path, e.detail());
+      }
     }
     load_attributes(ds, path, *node);
     return node;

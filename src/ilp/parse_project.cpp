@@ -26,6 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr const char* kInferredShape = "label blocks (lower bound)";
 constexpr std::int64_t kMaxExtent = std::int64_t{1} << 40;
 
 // PixelClassificationSerializer: names "Label 1".. and this colour list for old projects.
@@ -85,14 +86,15 @@ class ProjectParser {
     std::error_code ec;
     p_.directory = fs::absolute(fs::path(tree_.source_path), ec).parent_path().string();
     read_header();
-    with_context("reading /Input Data", [&] { read_input_data(); });
+    read_input_data();
     with_context("reading /FeatureSelections", [&] { read_features(); });
     const Node* pc = access::applet_group(root_, names::kPixelClassification, p_.diagnostics);
     with_context("reading /PixelClassification", [&] { read_label_metadata(pc); });
-    with_context("reading /PixelClassification/LabelSets", [&] { read_labels(pc); });
+    read_labels(pc);
     p_.factory = classifier::parse_factory(pc, p_.diagnostics);
     p_.classifier = classifier::parse_classifier(pc, p_.diagnostics);
     with_context("reading /Prediction Export", [&] { read_export(); });
+    infer_channels_from_classifier();
     check_consistency();
     for (const char* legacy : {"ProjectMetadata", "Batch Inputs", "BatchDataSelection", "Batch Prediction Output Locations"})
       if (root_.child(legacy)) p_.legacy_groups.emplace_back(legacy);
@@ -153,7 +155,7 @@ class ProjectParser {
           continue;
         }
         if (role->children().empty()) continue;  // empty role group = no dataset
-        auto info = with_context("reading " + role_path, [&] { return read_info(*role, input); });
+        auto info = with_context("reading " + role_path, [&] { return read_info(*role, role_path); });
         if (role->name() == names::kRawData) lane.raw = std::move(info);
         else lane.mask = std::move(info);
       }
@@ -162,7 +164,7 @@ class ProjectParser {
     }
   }
 
-  DatasetInfo read_info(const Node& g, const Node* input) {
+  DatasetInfo read_info(const Node& g, const std::string& where) {
     DatasetInfo info;
     if (auto cls = access::opt_text(g, names::kInfoClass)) {
       info.info_class = *cls;
@@ -190,7 +192,7 @@ class ProjectParser {
     if (auto nick = access::opt_text(g, names::kNickname)) {
       info.nickname = *nick;
     } else {
-      warn(p_.diagnostics, "nickname", "missing (ilastik 1.4.2 requires it)");
+      warn(p_.diagnostics, where + "/nickname", "missing (ilastik 1.4.2 requires it)");
       info.nickname = fs::path(paths::split_internal_path(info.stored_path).first).stem().string();
     }
     info.allow_labels = access::opt_bool(g, names::kAllowLabels).value_or(true);
@@ -203,13 +205,13 @@ class ProjectParser {
       info.shape_source = "info";
     }
     info.dtype = access::opt_text(g, names::kDtype);
-    resolve(info, g, input);
+    resolve(info, g);
     if (info.axes.empty() && info.shape) {
       info.axes = default_axes(*info.shape);
       info.axes_source = "default";
     }
     if (info.shape && !info.axes.empty() && info.axes.size() != info.shape->size()) {
-      warn(p_.diagnostics, "axistags",
+      warn(p_.diagnostics, where + "/axistags",
            fmt::format("axes '{}' do not fit the {}-D shape ({}); shape ignored", info.axes, info.shape->size(),
                        fmt::join(*info.shape, ", ")));
       info.shape.reset();
@@ -218,7 +220,7 @@ class ProjectParser {
     return info;
   }
 
-  void resolve(DatasetInfo& info, const Node& g, const Node* input) {
+  void resolve(DatasetInfo& info, const Node& g) {
     if (info.location == DataLocation::ProjectInternal) {
       std::string inner = access::opt_text(g, names::kInnerPath).value_or("");
       const Node* ds = nullptr;
@@ -229,7 +231,6 @@ class ProjectParser {
         ds = find_by_suffix(root_, info.dataset_id, path);
         inner = path;
       }
-      (void)input;
       info.file_path = fs::absolute(tree_.source_path).lexically_normal().string();
       info.internal_path = inner;
       info.found = ds && ds->is_dataset();
@@ -350,7 +351,7 @@ class ProjectParser {
   void read_labels(const Node* pc) {
     const Node* sets = pc ? pc->child(names::kLabelSets) : nullptr;
     if (!sets) return;
-    if (!sets->is_group()) throw Error(ErrorKind::Format, "LabelSets is not a group");
+    if (!sets->is_group()) throw Error(ErrorKind::Format, "/PixelClassification/LabelSets is not a group");
     if (sets->attribute("meta.has_mask"))
       warn(p_.diagnostics, "/PixelClassification/LabelSets", "carries meta.has_mask, which makes ilastik's loader fail");
     // SerialBlockSlot: lane groups sorted by the number in their name, matched by position.
@@ -470,6 +471,32 @@ class ProjectParser {
       if (const Value* v = access::dataset(*g, name)) *target = with_context(name, [&] { return v->integers(); });
     }
     p_.export_settings = std::move(e);
+  }
+
+  // A lane whose shape was inferred from label blocks has an unknown channel count; the
+  // forest's column count divided by the channels per input channel tells it.
+  void infer_channels_from_classifier() {
+    if (!p_.classifier || p_.classifier->forests.empty() || !p_.features) return;
+    const std::size_t columns = p_.classifier->feature_count();
+    for (auto& lane : p_.lanes) {
+      if (!lane.raw || !lane.raw->shape || lane.raw->shape_source != kInferredShape) continue;
+      auto c = lane.raw->axes.find('c');
+      if (c == std::string::npos || lane.internal_axes.empty() || !lane.internal_shape) continue;
+      auto geometry = ImageGeometry::from_internal(lane.internal_axes, *lane.internal_shape);
+      geometry.channels = 1;
+      std::size_t per_channel = 0;
+      try {
+        per_channel = feature_channels(*p_.features, geometry).size();
+      } catch (const Error&) {
+        continue;
+      }
+      if (per_channel == 0 || columns % per_channel != 0) continue;
+      (*lane.raw->shape)[c] = static_cast<std::int64_t>(columns / per_channel);
+      labels::compute_internal_geometry(lane);
+      note(p_.diagnostics, "/Input Data/infos/" + lane.group_name,
+           fmt::format("channel count {} inferred from the classifier's {} feature columns", columns / per_channel,
+                       columns));
+    }
   }
 
   void check_consistency() {

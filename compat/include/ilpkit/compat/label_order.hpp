@@ -29,6 +29,10 @@ std::vector<std::string> label_order_candidates(const IlastikVersion& version,
 std::string label_order_assumed_by_1_4_2(const IlastikVersion& version, std::string_view workflow,
                                          const LaneAxes& axes);
 
+/// Axes to assume for a lane that stores no axis information and whose data is missing:
+/// ilastik ≤ 1.3.0 (vigra's old default) gave 5-D data txyzc. "" when nothing can be assumed.
+std::string assumed_axes_without_metadata(const IlastikVersion& version, std::size_t rank);
+
 /// own with c appended if absent (vigra insertChannelAxis keeps c where it is).
 std::string original_order(std::string_view own);
 /// own with c moved to the end or appended, singleton axes kept (what ≤ 1.3.0 wrote).

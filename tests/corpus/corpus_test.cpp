@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+// The reader against real projects: every .ilp under the corpus (../shared/corpus, or
+// $ILPKIT_CORPUS) loads or is refused cleanly, and the ilastik-made cases' decoded facts equal
+// their meta.json and their dense labels/*.h5 pixel for pixel.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "hdf5.hpp"
+#include "ilpkit/error.hpp"
+#include "ilpkit/ilp.hpp"
+
+using namespace ilpkit;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+fs::path corpus_root() {
+  if (const char* env = std::getenv("ILPKIT_CORPUS"); env && *env) return env;
+  return ILPKIT_CORPUS_DEFAULT;
+}
+
+#define REQUIRE_CORPUS()                                                                      \
+  do {                                                                                        \
+    if (!fs::is_directory(corpus_root())) {                                                   \
+      GTEST_SKIP() << "corpus not found at " << corpus_root().string()                       \
+                   << " (set ILPKIT_CORPUS to the folder holding ilastik/ and public/)";     \
+    }                                                                                         \
+  } while (0)
+
+std::vector<fs::path> all_projects() {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::recursive_directory_iterator(corpus_root()))
+    if (e.is_regular_file() && e.path().extension() == ".ilp") out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The workflow a file declares, read without the project parser.
+std::string declared_workflow(const fs::path& p) {
+  auto f = hdf5::File::open_read_only(p.string());
+  if (!hdf5::exists(f.id(), "/workflowName")) return "";
+  auto ds = hdf5::open_object(f.id(), "/workflowName");
+  auto v = hdf5::read_dataset(ds.id(), 1 << 20);
+  return v.type() == ValueType::String ? v.text() : "";
+}
+
+bool is_05_file(const fs::path& p) {
+  auto f = hdf5::File::open_read_only(p.string());
+  return hdf5::exists(f.id(), "/DataSets") && hdf5::exists(f.id(), "/Project");
+}
+
+std::vector<fs::path> ilastik_cases() {
+  std::vector<fs::path> out;
+  fs::path root = corpus_root() / "ilastik";
+  if (!fs::is_directory(root)) return out;
+  for (const auto& e : fs::directory_iterator(root))
+    if (fs::exists(e.path() / "meta.json") && fs::exists(e.path() / "project.ilp")) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TEST(Corpus, EveryProjectLoadsOrIsRefusedCleanly) {
+  REQUIRE_CORPUS();
+  auto projects = all_projects();
+  ASSERT_GT(projects.size(), 50u) << "expected the full corpus under " << corpus_root();
+  int loaded = 0, refused = 0, labels_decoded = 0;
+  for (const auto& path : projects) {
+    SCOPED_TRACE(path.string());
+    std::string workflow = declared_workflow(path);
+    bool pixel_classification = !is_05_file(path) && (workflow.empty() || workflow == "Pixel Classification");
+    try {
+      Project p = read_project(path.string());
+      EXPECT_TRUE(pixel_classification) << "loaded a '" << workflow << "' project";
+      ++loaded;
+      for (std::size_t i = 0; i < p.lanes.size(); ++i) {
+        if (i >= p.labels.size() || p.labels[i].blocks.empty() || !p.labels[i].order_error.empty()) continue;
+        auto vol = decode_labels(p, i);  // decided orders must decode
+        std::int64_t nonzero = std::count_if(vol.data.begin(), vol.data.end(), [](auto v) { return v != 0; });
+        std::int64_t counted = 0;
+        for (const auto& [v, n] : p.labels[i].counts) counted += n;
+        EXPECT_EQ(nonzero, counted) << "lane " << i << ": dense labels lose pixels (overlapping blocks?)";
+        ++labels_decoded;
+      }
+      (void)project_feature_channels(p);
+    } catch (const Error& e) {
+      ++refused;
+      EXPECT_FALSE(pixel_classification) << "refused a Pixel Classification project: " << e.what();
+      EXPECT_EQ(e.kind(), ErrorKind::Unsupported) << e.what();
+      if (!workflow.empty() && workflow != "Pixel Classification") {
+        EXPECT_NE(std::string(e.what()).find(workflow), std::string::npos) << "message must name the workflow";
+      }
+    }
+  }
+  std::cout << "[ corpus   ] " << projects.size() << " projects: " << loaded << " loaded, " << refused
+            << " refused, " << labels_decoded << " label lanes decoded\n";
+}
+
+TEST(Corpus, IlastikCasesMatchMetaJson) {
+  REQUIRE_CORPUS();
+  auto cases = ilastik_cases();
+  ASSERT_FALSE(cases.empty());
+  for (const auto& dir : cases) {
+    SCOPED_TRACE(dir.filename().string());
+    json meta = json::parse(std::ifstream(dir / "meta.json"));
+    Project p = read_project((dir / "project.ilp").string());
+    EXPECT_EQ(p.ilastik_version, meta["ilastik_version"].get<std::string>());
+    ASSERT_TRUE(p.features);
+    EXPECT_EQ(p.features->ids, meta["feature_ids"].get<std::vector<std::string>>());
+    EXPECT_EQ(p.features->scales, meta["scales"].get<std::vector<double>>());
+    std::vector<std::vector<bool>> selection;
+    for (const auto& row : meta["selection_matrix"]) {
+      std::vector<bool> r;
+      for (const auto& v : row) r.push_back(v.get<int>() != 0);
+      selection.push_back(r);
+    }
+    EXPECT_EQ(p.features->matrix, selection);
+    EXPECT_EQ(effective_compute_in_2d(*p.features, project_geometry(p)), meta["compute_in_2d"].get<std::vector<bool>>());
+
+    std::vector<std::string> names;
+    for (const auto& ch : project_feature_channels(p)) names.push_back(ch.name);
+    EXPECT_EQ(names, meta["feature_channel_names"].get<std::vector<std::string>>());
+    ASSERT_TRUE(p.classifier);
+    ASSERT_TRUE(p.classifier->feature_names);
+    EXPECT_EQ(*p.classifier->feature_names, names);
+    EXPECT_TRUE(match_classifier(p).matches) << match_classifier(p).reason;
+
+    EXPECT_EQ(p.label_classes.size(), meta["n_classes"].get<std::size_t>());
+    std::vector<std::size_t> trees;
+    for (const auto& f : p.classifier->forests) trees.push_back(f.trees.size());
+    EXPECT_EQ(trees, meta["classifier"]["trees_per_forest"].get<std::vector<std::size_t>>());
+
+    const auto& lanes = meta["lanes"];
+    ASSERT_EQ(p.lanes.size(), lanes.size());
+    for (std::size_t i = 0; i < lanes.size(); ++i) {
+      SCOPED_TRACE("lane " + std::to_string(i));
+      const auto& lane = lanes[i];
+      ASSERT_TRUE(p.lanes[i].raw);
+      EXPECT_EQ(p.lanes[i].raw->shape, lane["shape"].get<Shape>());
+      EXPECT_EQ(p.lanes[i].raw->axes, lane["axes"].get<std::string>());
+      EXPECT_EQ(p.lanes[i].raw->nickname, lane["ilp_info"]["nickname"].get<std::string>());
+      EXPECT_EQ(p.lanes[i].raw->info_class, lane["ilp_info"]["dataset_info_class"].get<std::string>());
+      auto counts = lane["label_counts"].get<std::vector<std::int64_t>>();
+      for (std::size_t k = 0; k < counts.size(); ++k) {
+        auto it = p.labels[i].counts.find(static_cast<int>(k) + 1);
+        EXPECT_EQ(it == p.labels[i].counts.end() ? 0 : it->second, counts[k]) << "class " << k + 1;
+      }
+      // Dense labels, pixel for pixel, against ilastik's own dump (internal axes without c).
+      auto vol = decode_labels(p, i);
+      auto f = hdf5::File::open_read_only((dir / lane["labels"].get<std::string>()).string());
+      auto ds = hdf5::open_object(f.id(), "/data");
+      Value truth = hdf5::read_dataset(ds.id(), std::uint64_t{1} << 30);
+      Shape expected_shape;
+      for (std::size_t k = 0; k < vol.shape.size(); ++k)
+        if (vol.axes[k] != 'c') expected_shape.push_back(vol.shape[k]);
+      Shape truth_shape(truth.shape().begin(), truth.shape().end());
+      ASSERT_EQ(expected_shape, truth_shape);
+      std::size_t mismatches = 0;
+      for (std::size_t k = 0; k < vol.data.size(); ++k) mismatches += vol.data[k] != truth.number(k);
+      EXPECT_EQ(mismatches, 0u) << "pixels differ from " << lane["labels"].get<std::string>();
+    }
+  }
+}

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: MIT
+// Generates the small projects under testdata/ (run: build/make_testdata testdata). Every file
+// is built from scratch here, following ../shared/spec/ilp-format.md, so the unit tests know
+// exactly what each one holds. Re-running gives the same content; review diffs before committing.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "ilpkit/axes.hpp"
+#include "ilpkit/error.hpp"
+#include "ilpkit/ilp.hpp"
+#include "ilpkit/tree.hpp"
+
+using namespace ilpkit;
+namespace fs = std::filesystem;
+
+namespace {
+
+Node& group(Node& parent, const std::string& name) { return parent.require_group(name); }
+
+void put(Node& parent, const std::string& name, Value v) { parent.add_child(Node::make_dataset(name, std::move(v))); }
+
+Value text(const std::string& s) { return Value::string(s); }
+
+// The Python-3 protocol-0 bytes of ParallelVigraRfLazyflowClassifierFactory (ilp-format.md §6.1).
+std::string py3_factory(int trees, int forests) {
+  return "ccopy_reg\n_reconstructor\np0\n(clazyflow.classifiers.parallelVigraRfLazyflowClassifier\n"
+         "ParallelVigraRfLazyflowClassifierFactory\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n(dp5\nVVERSION\np6\nI2\n"
+         "sV_num_trees\np7\nI" + std::to_string(trees) +
+         "\nsV_label_proportion\np8\nNsV_variable_importance_path\np9\nNsV_variable_importance_enabled\np10\nI00\n"
+         "sV_kwargs\np11\n(dp12\nsV_num_forests\np13\nI" + std::to_string(forests) + "\nsb.";
+}
+
+// The Python-2 variant of the 1.2.x files: S'...' keys, no memo between t and R.
+std::string py2_factory(int trees, int forests) {
+  return "ccopy_reg\n_reconstructor\np1\n(clazyflow.classifiers.parallelVigraRfLazyflowClassifier\n"
+         "ParallelVigraRfLazyflowClassifierFactory\np2\nc__builtin__\nobject\np3\nNtRp4\n(dp5\n"
+         "S'_variable_importance_path'\np6\nNsS'_kwargs'\np7\n(dp8\nsS'_variable_importance_enabled'\np9\nI00\n"
+         "sS'VERSION'\np10\nI2\nsS'_num_trees'\np11\nI" + std::to_string(trees) +
+         "\nsS'_label_proportion'\np12\nNsS'_num_forests'\np13\nI" + std::to_string(forests) + "\nsb.";
+}
+
+Node& info(Node& root, const std::string& lane, const std::string& cls, const std::string& file_path,
+           const std::string& axes, const std::vector<std::int64_t>& shape) {
+  Node& input = group(root, "Input Data");
+  Node& raw = group(group(group(input, "infos"), lane), "Raw Data");
+  group(group(group(input, "infos"), lane), "Prediction Mask");
+  put(raw, "__class__", text(cls));
+  put(raw, "location", text(cls == "ProjectInternalDatasetInfo" ? "ProjectInternal" : "FileSystem"));
+  put(raw, "filePath", text(file_path));
+  put(raw, "nickname", text("tiny-data"));
+  put(raw, "allowLabels", Value::bools({true}, {}));
+  put(raw, "datasetId", text("b8a6f8e2-0000-11ef-8000-000000000000"));
+  put(raw, "axistags", text(axistags_json(axes)));
+  if (!shape.empty()) put(raw, "shape", Value::from_vector(shape));
+  return raw;
+}
+
+void input_header(Node& root) {
+  Node& input = group(root, "Input Data");
+  put(input, "StorageVersion", Value::string("0.2", StringForm::VarUtf8));
+  put(input, "Role Names", Value::strings({"Raw Data", "Prediction Mask"}));
+  group(input, "local_data");
+}
+
+// Two features on a 2-D image: Gaussian Smoothing 0.3 and Hessian eigenvalues 1.0 (3 channels).
+void features(Node& root, bool with_compute_in_2d) {
+  Node& f = group(root, "FeatureSelections");
+  put(f, "StorageVersion", Value::string("0.1", StringForm::VarUtf8));
+  put(f, "FeatureIds", Value::strings({"GaussianSmoothing", "LaplacianOfGaussian", "GaussianGradientMagnitude",
+                                        "DifferenceOfGaussians", "StructureTensorEigenvalues",
+                                        "HessianOfGaussianEigenvalues"}));
+  put(f, "Scales", Value::from_vector(std::vector<double>{0.3, 0.7, 1.0, 1.6, 3.5, 5.0, 10.0}));
+  std::vector<bool> m(42, false);
+  m[0 * 7 + 0] = true;  // GaussianSmoothing 0.3
+  m[5 * 7 + 2] = true;  // HessianOfGaussianEigenvalues 1.0
+  put(f, "SelectionMatrix", Value::bools(m, {6, 7}));
+  if (with_compute_in_2d) put(f, "ComputeIn2d", Value::bools(std::vector<bool>(7, true)));
+}
+
+// One forest of two stumps over 3 features: column 1 < 0.5 -> class 0, else class 1.
+void forests(Node& pc, const std::vector<std::string>& feature_names) {
+  Node& cf = group(pc, "ClassifierForests");
+  Node& f = group(cf, "Forest0000");
+  f.set_attribute("vigra_random_forest_version", Value::from_vector(std::vector<double>{0.1}));
+  Node& opts = group(f, "_options");
+  put(opts, "tree_count_", Value::from_vector(std::vector<double>{2}));
+  put(opts, "mtry_switch_", Value::from_vector(std::vector<double>{6}));
+  Node& ext = group(f, "_ext_param");
+  put(ext, "column_count_", Value::from_vector(std::vector<double>{3}));
+  put(ext, "class_count_", Value::from_vector(std::vector<double>{2}));
+  put(ext, "problem_type_", Value::from_vector(std::vector<double>{1}));
+  put(ext, "class_weights_", Value::from_vector(std::vector<double>{1, 1}));
+  put(ext, "labels", Value::from_vector(std::vector<std::uint32_t>{1, 2}));
+  for (int t = 0; t < 2; ++t) {
+    Node& tree = group(f, "Tree_" + std::to_string(t));
+    put(tree, "topology", Value::from_vector(std::vector<std::int32_t>{3, 2, 0, 0, 7, 9, t + 1, 0x40000000, 2, 0x40000000, 5}));
+    put(tree, "parameters", Value::from_vector(std::vector<double>{1, 0.5, 10, 1, 0, 7, 0, 1}));
+  }
+  put(cf, "known_labels", Value::from_vector(std::vector<std::uint32_t>{1, 2}));
+  put(cf, "feature_names", Value::strings(feature_names));
+  put(cf, "pickled_type", text("clazyflow.classifiers.parallelVigraRfLazyflowClassifier\nParallelVigraRfLazyflowClassifier\np0\n."));
+}
+
+void label_metadata(Node& pc) {
+  put(pc, "StorageVersion", Value::string("0.1", StringForm::VarUtf8));
+  Value names = Value::strings({"background", "cells"});
+  put(pc, "LabelNames", names);
+  pc.child("LabelNames")->set_attribute("isEmpty", Value::bools({false}, {}));
+  put(pc, "LabelColors", Value::from_vector(std::vector<std::int64_t>{255, 225, 25, 0, 130, 200}, {2, 3}));
+  put(pc, "PmapColors", Value::from_vector(std::vector<std::int64_t>{255, 225, 25, 0, 130, 200}, {2, 3}));
+}
+
+Node& block(Node& lane, const std::string& name, const std::string& slice, std::vector<std::uint8_t> data,
+            std::vector<std::uint64_t> shape, const std::string& axes = "") {
+  lane.add_child(Node::make_dataset(name, Value::numeric(ValueType::UInt8, std::move(shape), std::move(data))));
+  Node& b = *lane.child(name);
+  b.set_attribute("blockSlice", text(slice));
+  if (!axes.empty()) b.set_attribute("axistags", Value::string(axistags_json(axes), StringForm::VarUtf8));
+  return b;
+}
+
+// A 12x16 uint8 ramp image with axistags, the raw data of the 1.4 project.
+void tiny_raw(const fs::path& dir) {
+  IlpTree t;
+  std::vector<std::uint8_t> px(12 * 16);
+  for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<std::uint8_t>((i * 7) % 251);
+  t.root->add_child(Node::make_dataset("data", Value::numeric(ValueType::UInt8, {12, 16}, px)));
+  t.root->child("data")->set_attribute("axistags", text(axistags_json("yx")));
+  write_tree(t, (dir / "tiny_raw.h5").string());
+}
+
+IlpTree minimal_14() {
+  IlpTree t;
+  Node& root = *t.root;
+  put(root, "ilastikVersion", text("1.4.2"));
+  put(root, "workflowName", text("Pixel Classification"));
+  put(root, "time", text("Sun Nov 22 06:00:00 2026"));
+  input_header(root);
+  info(root, "lane0000", "RelativeFilesystemDatasetInfo", "tiny_raw.h5/data", "yx", {12, 16});
+  features(root, true);
+  Node& pc = group(root, "PixelClassification");
+  label_metadata(pc);
+  Node& lane = group(group(pc, "LabelSets"), "labels000");
+  // Class 1 in rows 1..2, columns 2..4; class 2 at row 10, columns 13..15 (one pixel left zero).
+  block(lane, "block0000", "[1:3,2:5,0:1]", {1, 1, 1, 1, 1, 1}, {2, 3, 1}, "yxc");
+  block(lane, "block0001", "[10:11,13:16,0:1]", {2, 0, 2}, {1, 3, 1}, "yxc");
+  put(pc, "ClassifierFactory", text(py3_factory(2, 1)));
+  forests(pc, {"Gaussian Smoothing (σ=0.3) in 2D", "Hessian of Gaussian Eigenvalues (σ=1.0) in 2D [0]",
+               "Hessian of Gaussian Eigenvalues (σ=1.0) in 2D [1]"});
+  Node& ex = group(root, "Prediction Export");
+  put(ex, "StorageVersion", Value::string("0.1", StringForm::VarUtf8));
+  put(ex, "OutputFormat", text("hdf5"));
+  put(ex, "OutputInternalPath", text("exported_data"));
+  put(ex, "ExportMin", Value::from_vector(std::vector<std::uint16_t>{0}));
+  put(ex, "ExportMax", Value::from_vector(std::vector<std::uint16_t>{65535}));
+  return t;
+}
+
+// ilastik 1.2 style: axisorder only, no shape, Python-2 factory, fixed-length strings, and
+// 5-D label blocks in the data's own order txyzc (what ≤ 1.3.0 wrote; 1.4.2 misreads them).
+IlpTree legacy_12() {
+  IlpTree t;
+  Node& root = *t.root;
+  put(root, "ilastikVersion", text("1.2.0rc10"));
+  put(root, "workflowName", text("Pixel Classification"));
+  input_header(root);
+  Node& raw = info(root, "lane0000", "", "missing_raw.h5/exported_data", "txyzc", {});
+  raw.remove_child("__class__");
+  raw.remove_child("axistags");
+  put(raw, "axisorder", text("txyzc"));
+  Node& f = group(root, "FeatureSelections");
+  put(f, "StorageVersion", Value::string("0.1"));
+  put(f, "FeatureIds", Value::strings({"GaussianSmoothing", "LaplacianOfGaussian"}, {}, StringForm::Fixed, 28));
+  put(f, "Scales", Value::from_vector(std::vector<double>{0.3, 1.0}));
+  put(f, "SelectionMatrix", Value::bools({true, false, false, true}, {2, 2}));
+  Node& pc = group(root, "PixelClassification");
+  put(pc, "StorageVersion", Value::string("0.1"));
+  put(pc, "LabelNames", Value::strings({"a", "b"}, {}, StringForm::Fixed, 1));
+  Node& lane = group(group(pc, "LabelSets"), "labels000");
+  // x 4..6, y 1..2 (t = z = c = 1): in txyzc the block's data is [1][3][2][1][1].
+  block(lane, "block0000", "[0:1,4:7,1:3,0:1,0:1]", {1, 2, 1, 2, 0, 2}, {1, 3, 2, 1, 1});
+  put(pc, "ClassifierFactory", text(py2_factory(100, 40)));
+  return t;
+}
+
+// The pre-2013 layout: float version, no workflowName, infos/info0000 without Role Names.
+IlpTree legacy_06() {
+  IlpTree t;
+  Node& root = *t.root;
+  put(root, "ilastikVersion", Value::from_vector(std::vector<double>{0.6}, {}));
+  Node& input = group(root, "Input Data");
+  put(input, "StorageVersion", Value::string("0.1"));
+  Node& i0 = group(group(input, "infos"), "info0000");
+  put(i0, "location", text("FileSystem"));
+  put(i0, "filePath", text("C:\\data\\stack.h5\\volume"));
+  put(i0, "datasetId", text("1234"));
+  put(i0, "allowLabels", Value::bools({true}, {}));
+  put(i0, "axisorder", text("zyx"));
+  return t;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: make_testdata OUTPUT_DIR\n";
+    return 2;
+  }
+  try {
+    fs::path dir(argv[1]);
+    fs::create_directories(dir / "malformed");
+    tiny_raw(dir);
+    write_tree(minimal_14(), (dir / "minimal_14.ilp").string());
+    write_tree(legacy_12(), (dir / "legacy_12.ilp").string());
+    write_tree(legacy_06(), (dir / "legacy_06.ilp").string());
+
+    // Malformed variants of minimal_14: each breaks one thing the reader must report.
+    auto variant = [&](const std::string& name, auto&& breakit) {
+      IlpTree t = minimal_14();
+      breakit(*t.root);
+      write_tree(t, (dir / "malformed" / name).string());
+    };
+    auto lane0 = [](Node& r) -> Node& { return *r.find("PixelClassification/LabelSets/labels000"); };
+    variant("missing_blockslice.ilp", [&](Node& r) { lane0(r).child("block0001")->erase_attribute("blockSlice"); });
+    variant("negative_blockslice.ilp", [&](Node& r) {
+      lane0(r).child("block0000")->set_attribute("blockSlice", text("[-1:1,2:5,0:1]"));
+    });
+    variant("outside_blockslice.ilp", [&](Node& r) {
+      lane0(r).child("block0001")->set_attribute("blockSlice", text("[30:31,13:16,0:1]"));
+    });
+    variant("slice_shape_mismatch.ilp", [&](Node& r) {
+      lane0(r).child("block0001")->set_attribute("blockSlice", text("[10:11,13:17,0:1]"));
+    });
+    variant("selection_matrix_dtype.ilp", [&](Node& r) {
+      r.find("FeatureSelections")->add_child(
+          Node::make_dataset("SelectionMatrix", Value::from_vector(std::vector<std::int8_t>(36, 1), {6, 6})));
+    });
+    variant("absurd_shape.ilp", [&](Node& r) {
+      r.find("Input Data/infos/lane0000/Raw Data")
+          ->add_child(Node::make_dataset("shape", Value::from_vector(std::vector<std::int64_t>{12, -5})));
+    });
+    variant("pickle_bad_opcode.ilp", [&](Node& r) {
+      r.find("PixelClassification")->add_child(Node::make_dataset("ClassifierFactory", text("ccopy_reg\n_reconstructor\np0\n\x80\x02K.")));
+    });
+    variant("missing_scales.ilp", [&](Node& r) { r.find("FeatureSelections")->remove_child("Scales"); });
+    variant("tree_bad_child.ilp", [&](Node& r) {
+      r.find("PixelClassification/ClassifierForests/Forest0000/Tree_1")
+          ->add_child(Node::make_dataset(
+              "topology", Value::from_vector(std::vector<std::int32_t>{3, 2, 0, 0, 2, 9, 1, 0x40000000, 2, 0x40000000, 5})));
+    });
+    variant("other_workflow.ilp", [&](Node& r) {
+      r.add_child(Node::make_dataset("workflowName", text("Object Classification (from pixel classification)")));
+    });
+    variant("block_wrong_dtype.ilp", [&](Node& r) {
+      lane0(r).add_child(Node::make_dataset("block0000", Value::from_vector(std::vector<float>(6, 1.0f), {2, 3, 1})));
+      lane0(r).child("block0000")->set_attribute("blockSlice", text("[1:3,2:5,0:1]"));
+    });
+    {
+      std::FILE* f = std::fopen((dir / "malformed" / "not_hdf5.ilp").c_str(), "wb");
+      std::fputs("this is a text file, not an ilastik project\n", f);
+      std::fclose(f);
+    }
+    std::cout << "wrote testdata to " << dir << '\n';
+  } catch (const Error& e) {
+    std::cerr << "make_testdata: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}
