@@ -222,7 +222,7 @@ LabelVolume decode_labels(const Project& project, std::size_t lane_index) {
     vol.shape[cpos] = 1;
     std::uint64_t n = 1;
     for (auto e : vol.shape) {
-      if (e <= 0 || static_cast<std::uint64_t>(e) > (std::uint64_t{1} << 40) / n)
+      if (e <= 0 || static_cast<std::uint64_t>(e) > (std::uint64_t{1} << 33) / n)
         throw Error(ErrorKind::Format, fmt::format("label volume ({}) is too large to decode densely",
                                                    fmt::join(vol.shape, ", ")));
       n *= static_cast<std::uint64_t>(e);

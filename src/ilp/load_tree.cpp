@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // HDF5 -> IlpTree: the only place the project reader touches HDF5.
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -117,6 +118,19 @@ class TreeLoader {
 };
 
 }  // namespace
+
+std::optional<std::string> peek_workflow_name(const std::string& path) {
+  auto file = hdf5::File::open_read_only(path);
+  if (!hdf5::exists(file.id(), std::string("/") + names::kWorkflowName)) return std::nullopt;
+  auto ds = hdf5::open_object(file.id(), std::string("/") + names::kWorkflowName);
+  if (hdf5::object_type(ds.id()) != hdf5::ObjectType::Dataset) return std::nullopt;
+  try {
+    Value v = hdf5::read_dataset(ds.id(), 1 << 16);
+    if (v.type() == ValueType::String && v.size() == 1) return v.text();
+  } catch (const Error&) {
+  }
+  return std::nullopt;
+}
 
 IlpTree load_tree(const std::string& path, const ReadOptions& options, Diagnostics& diagnostics) {
   auto file = hdf5::File::open_read_only(path);

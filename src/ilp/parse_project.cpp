@@ -22,6 +22,9 @@
 
 namespace ilpkit {
 
+/// The root workflowName without loading the file (defined in load_tree.cpp).
+std::optional<std::string> peek_workflow_name(const std::string& path);
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -529,6 +532,11 @@ Project parse_project(const IlpTree& tree, const ReadOptions& options, Diagnosti
 
 Project read_project(const std::string& path, const ReadOptions& options) {
   return with_context("cannot read project '" + path + "'", [&] {
+    // Refuse other workflows before loading what may be gigabytes of their groups.
+    if (auto w = peek_workflow_name(path);
+        w && *w != names::kPixelClassificationWorkflow && *w != "PixelClassificationWorkflow")
+      throw Error(ErrorKind::Unsupported,
+                  fmt::format("workflow '{}' is not supported; ilpkit reads Pixel Classification projects", *w));
     Diagnostics d;
     IlpTree tree = load_tree(path, options, d);
     auto applied = compat::migrate(tree, d);
