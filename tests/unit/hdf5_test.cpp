@@ -4,12 +4,13 @@
 
 #include "hdf5.hpp"
 #include "ilpkit/error.hpp"
+#include "test_paths.hpp"
 
 using namespace ilpkit;
 
 namespace {
 Value roundtrip(const Value& v) {
-  std::string path = ::testing::TempDir() + "/hdf5_roundtrip.h5";
+  std::string path = test::temp_path("roundtrip.h5");
   {
     auto f = hdf5::File::create(path);
     hdf5::write_dataset(f.id(), "x", v);
@@ -46,7 +47,7 @@ TEST(Hdf5, BoolEnumOpaqueAndNumbers) {
 }
 
 TEST(Hdf5, RefusesValuesOverTheLimitAndReportsTheStack) {
-  std::string path = ::testing::TempDir() + "/hdf5_limit.h5";
+  std::string path = test::temp_path("limit.h5");
   {
     auto f = hdf5::File::create(path);
     hdf5::write_dataset(f.id(), "big", Value::from_vector(std::vector<double>(1000, 1.0)));

@@ -80,7 +80,7 @@ TEST(Malformed, TruncatedCopiesNeverCrash) {
   auto size = fs::file_size(src);
   std::ifstream in(src, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string out = ::testing::TempDir() + "/truncated.ilp";
+  std::string out = test::temp_path("truncated.ilp");
   int errors = 0;
   for (std::size_t cut : {std::size_t{0}, std::size_t{7}, std::size_t{100}, std::size_t{800}, std::size_t{2048},
                           static_cast<std::size_t>(size / 2), static_cast<std::size_t>(size - 100)}) {

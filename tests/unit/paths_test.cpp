@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "paths.hpp"
 
 using namespace ilpkit::paths;
@@ -35,7 +37,7 @@ TEST(Paths, RecognizesWindowsPaths) {
 }
 
 TEST(Paths, ResolvesRelativeToProjectFolderAndGlobs) {
-  fs::path dir = fs::temp_directory_path() / "ilpkit_paths_test";
+  fs::path dir = fs::temp_directory_path() / ("ilpkit_paths_test_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "data");
   std::ofstream(dir / "data" / "a.h5") << "x";

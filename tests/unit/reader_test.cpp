@@ -126,7 +126,7 @@ TEST(Reader, TreeLoadKeepsEmbeddedDataOnDisk) {
 TEST(Reader, WriteTreeRoundTrip) {
   Diagnostics d;
   IlpTree t = load_tree(test::testdata("minimal_14.ilp"), {}, d);
-  std::string out = ::testing::TempDir() + "/roundtrip.ilp";
+  std::string out = test::temp_path("roundtrip.ilp");
   write_tree(t, out);
   Project a = read_project(test::testdata("minimal_14.ilp"));
   Project b = read_project(out);
