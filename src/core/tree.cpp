@@ -168,14 +168,11 @@ double Value::number(std::size_t i) const {
 }
 
 std::int64_t Value::integer(std::size_t i) const {
-  if (type_ == ValueType::Int64) {
+  // 64-bit integers are read directly: a detour through double would lose precision.
+  if (type_ == ValueType::Int64 || type_ == ValueType::UInt64) {
     if (i >= size())
       throw_error(ErrorKind::Format, fmt::format("index {} out of range for {}", i, describe()));
-    return load<std::int64_t>(raw_.data() + i * 8);
-  }
-  if (type_ == ValueType::UInt64) {
-    if (i >= size())
-      throw_error(ErrorKind::Format, fmt::format("index {} out of range for {}", i, describe()));
+    if (type_ == ValueType::Int64) return load<std::int64_t>(raw_.data() + i * 8);
     auto u = load<std::uint64_t>(raw_.data() + i * 8);
     if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
       throw_error(ErrorKind::Format, fmt::format("integer {} is out of range", u));

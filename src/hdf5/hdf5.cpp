@@ -175,7 +175,6 @@ std::uint64_t memory_bytes(const TypeFacts& f, std::uint64_t n) {
   std::size_t per = f.type == ValueType::String && f.string_form != StringForm::Fixed
                         ? sizeof(char*)
                         : (is_numeric(f.type) ? element_size(f.type) : f.file_size);
-  if (f.type == ValueType::Bool) per = 1;
   return saturating_mul(n, per);
 }
 

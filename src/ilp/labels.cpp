@@ -197,7 +197,7 @@ void decide_order(LaneLabels& ll, const BlockTags& tags, Lane& lane, const compa
       for (const auto& b : ll.blocks) inferred[i] = std::max(inferred[i], b.stop[k]);
     }
     raw.shape = inferred;
-    raw.shape_source = "label blocks (lower bound)";  // kInferredShape in parse_project.cpp
+    raw.shape_source = kInferredShapeSource;
     warn(d, where, fmt::format("image shape unknown; inferred at least ({}) from the label blocks",
                                fmt::join(inferred, ", ")));
   }

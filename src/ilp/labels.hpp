@@ -12,6 +12,9 @@
 
 namespace ilpkit::labels {
 
+/// DatasetInfo::shape_source of a shape inferred from the label blocks.
+inline constexpr const char* kInferredShapeSource = "label blocks (lower bound)";
+
 /// Parses "[329:396,288:494,0:1]" (spaces tolerated, integers only, step 1).
 void parse_block_slice(const std::string& text, std::vector<std::int64_t>& start,
                        std::vector<std::int64_t>& stop);

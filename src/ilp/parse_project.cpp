@@ -29,7 +29,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kInferredShape = "label blocks (lower bound)";
+Error unsupported_workflow(const std::string& workflow) {
+  return Error(ErrorKind::Unsupported,
+               fmt::format("workflow '{}' is not supported; ilpkit reads Pixel Classification projects", workflow));
+}
+
 constexpr std::int64_t kMaxExtent = std::int64_t{1} << 40;
 
 // PixelClassificationSerializer: names "Label 1".. and this colour list for old projects.
@@ -128,8 +132,7 @@ class ProjectParser {
                        p_.ilastik_version));
     p_.workflow = with_context("reading /workflowName", [&] { return access::text(root_, names::kWorkflowName); });
     if (p_.workflow != names::kPixelClassificationWorkflow)
-      throw Error(ErrorKind::Unsupported,
-                  fmt::format("workflow '{}' is not supported; ilpkit reads Pixel Classification projects", p_.workflow));
+      throw unsupported_workflow(p_.workflow);
   }
 
   void read_input_data() {
@@ -482,7 +485,7 @@ class ProjectParser {
     if (!p_.classifier || p_.classifier->forests.empty() || !p_.features) return;
     const std::size_t columns = p_.classifier->feature_count();
     for (auto& lane : p_.lanes) {
-      if (!lane.raw || !lane.raw->shape || lane.raw->shape_source != kInferredShape) continue;
+      if (!lane.raw || !lane.raw->shape || lane.raw->shape_source != labels::kInferredShapeSource) continue;
       auto c = lane.raw->axes.find('c');
       if (c == std::string::npos || lane.internal_axes.empty() || !lane.internal_shape) continue;
       auto geometry = ImageGeometry::from_internal(lane.internal_axes, *lane.internal_shape);
@@ -535,8 +538,7 @@ Project read_project(const std::string& path, const ReadOptions& options) {
     // Refuse other workflows before loading what may be gigabytes of their groups.
     if (auto w = peek_workflow_name(path);
         w && *w != names::kPixelClassificationWorkflow && *w != "PixelClassificationWorkflow")
-      throw Error(ErrorKind::Unsupported,
-                  fmt::format("workflow '{}' is not supported; ilpkit reads Pixel Classification projects", *w));
+      throw unsupported_workflow(*w);
     Diagnostics d;
     IlpTree tree = load_tree(path, options, d);
     auto applied = compat::migrate(tree, d);
