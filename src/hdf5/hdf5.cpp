@@ -622,4 +622,35 @@ void write_attribute(hid_t obj, const std::string& name, const Value& value) {
         "cannot write attribute '" + name + "'", ErrorKind::Io);
 }
 
+Handle create_dataset(hid_t loc, const std::string& name, ValueType type, const std::vector<std::uint64_t>& shape,
+                      const std::vector<std::uint64_t>& chunk, int gzip_level) {
+  Lock lock(global_mutex());
+  if (!is_numeric(type)) throw Error(ErrorKind::Internal, "create_dataset(): numeric types only");
+  std::vector<hsize_t> dims(shape.begin(), shape.end());
+  Handle space(check_id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                        "cannot create dataspace", ErrorKind::Io));
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
+  if (!chunk.empty()) {
+    std::vector<hsize_t> c(chunk.begin(), chunk.end());
+    check(H5Pset_chunk(dcpl.id(), static_cast<int>(c.size()), c.data()), "cannot set chunking", ErrorKind::Io);
+    if (gzip_level >= 0) H5Pset_deflate(dcpl.id(), static_cast<unsigned>(gzip_level));
+  }
+  return Handle(check_id(H5Dcreate2(loc, name.c_str(), native_of(type), space.id(), H5P_DEFAULT, dcpl.id(),
+                                    H5P_DEFAULT),
+                         "cannot create dataset '" + name + "'", ErrorKind::Io));
+}
+
+void write_hyperslab(hid_t dataset, const std::vector<std::uint64_t>& start, const std::vector<std::uint64_t>& count,
+                     ValueType type, const void* data) {
+  Lock lock(global_mutex());
+  Handle space(check_id(H5Dget_space(dataset), "cannot read dataset space", ErrorKind::Io));
+  std::vector<hsize_t> s(start.begin(), start.end()), c(count.begin(), count.end());
+  if (element_count(count) == 0) return;
+  check(H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, s.data(), nullptr, c.data(), nullptr),
+        "cannot select hyperslab", ErrorKind::Io);
+  Handle mem(H5Screate_simple(static_cast<int>(c.size()), c.data(), nullptr));
+  check(H5Dwrite(dataset, native_of(type), mem.id(), space.id(), H5P_DEFAULT, data), "cannot write hyperslab",
+        ErrorKind::Io);
+}
+
 }  // namespace ilpkit::hdf5

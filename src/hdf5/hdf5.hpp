@@ -107,4 +107,11 @@ Handle write_dataset(hid_t loc, const std::string& name, const Value& value,
                      const std::vector<std::uint64_t>& chunk = {}, int gzip_level = -1);
 void write_attribute(hid_t obj, const std::string& name, const Value& value);
 
+/// Creates an empty numeric dataset of `shape`, chunked when `chunk` is given (gzip if level ≥ 0).
+Handle create_dataset(hid_t loc, const std::string& name, ValueType type, const std::vector<std::uint64_t>& shape,
+                      const std::vector<std::uint64_t>& chunk = {}, int gzip_level = -1);
+/// Writes the box [start, start+count) of a numeric dataset from C-order `data` of `type`.
+void write_hyperslab(hid_t dataset, const std::vector<std::uint64_t>& start, const std::vector<std::uint64_t>& count,
+                     ValueType type, const void* data);
+
 }  // namespace ilpkit::hdf5

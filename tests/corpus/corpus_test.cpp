@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "corpus.hpp"
 #include "hdf5.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/ilp.hpp"
@@ -21,18 +22,8 @@ using nlohmann::json;
 
 namespace {
 
-fs::path corpus_root() {
-  if (const char* env = std::getenv("ILPKIT_CORPUS"); env && *env) return env;
-  return ILPKIT_CORPUS_DEFAULT;
-}
-
-#define REQUIRE_CORPUS()                                                                      \
-  do {                                                                                        \
-    if (!fs::is_directory(corpus_root())) {                                                   \
-      GTEST_SKIP() << "corpus not found at " << corpus_root().string()                       \
-                   << " (set ILPKIT_CORPUS to the folder holding ilastik/ and public/)";     \
-    }                                                                                         \
-  } while (0)
+using test::corpus_root;
+using test::ilastik_cases;
 
 std::vector<fs::path> all_projects() {
   std::vector<fs::path> out;
@@ -54,16 +45,6 @@ std::string declared_workflow(const fs::path& p) {
 bool is_05_file(const fs::path& p) {
   auto f = hdf5::File::open_read_only(p.string());
   return hdf5::exists(f.id(), "/DataSets") && hdf5::exists(f.id(), "/Project");
-}
-
-std::vector<fs::path> ilastik_cases() {
-  std::vector<fs::path> out;
-  fs::path root = corpus_root() / "ilastik";
-  if (!fs::is_directory(root)) return out;
-  for (const auto& e : fs::directory_iterator(root))
-    if (fs::exists(e.path() / "meta.json") && fs::exists(e.path() / "project.ilp")) out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 }  // namespace

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+// The feature engine: ilastik's pixel features (features-and-forest.md §2) for any block of a
+// (z)yx(c) image of one time point, computed from the block plus a halo so that stitched blocks
+// equal a whole-image computation bit for bit. Usage:
+//   FeatureEngine engine(selection, ImageGeometry{channels, z, y, x});
+//   Box block = ...;                                   // where the output is wanted
+//   PlanarBlock input = read(engine.input_box(block));  // float32 [c][z][y][x]
+//   PlanarBlock features;
+//   engine.compute(input, block, features);            // [channel][z][y][x] over block
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "ilpkit/features.hpp"
+#include "ilpkit/project.hpp"
+
+namespace ilpkit {
+
+/// A box of voxels [begin, end) in (z, y, x) order; 2-D images have z extent 1.
+struct Box {
+  std::array<std::int64_t, 3> begin{0, 0, 0};
+  std::array<std::int64_t, 3> end{1, 1, 1};
+
+  std::int64_t extent(int axis) const { return end[static_cast<std::size_t>(axis)] - begin[static_cast<std::size_t>(axis)]; }
+  std::int64_t volume() const { return extent(0) * extent(1) * extent(2); }
+  bool contains(const Box& inner) const;
+  /// Grown by `halo` on both sides of each axis, then clipped to `clip`.
+  Box grown(const std::array<std::int64_t, 3>& halo, const Box& clip) const;
+  bool operator==(const Box& o) const { return begin == o.begin && end == o.end; }
+};
+
+/// float32 data [channel][z][y][x] over `box`.
+struct PlanarBlock {
+  Box box;
+  int channels = 0;
+  std::vector<float> data;
+
+  void reset(const Box& b, int channel_count);
+  std::int64_t plane_size() const { return box.volume(); }
+  float* channel(int c) { return data.data() + static_cast<std::int64_t>(c) * plane_size(); }
+  const float* channel(int c) const { return data.data() + static_cast<std::int64_t>(c) * plane_size(); }
+};
+
+class FeatureEngine {
+ public:
+  /// Checks the selection against the image the way ilastik does: unknown ids and a bad matrix
+  /// are Error(Format); scales too large for the image are Error(Usage) naming scale and axis.
+  FeatureEngine(const FeatureSelection& selection, const ImageGeometry& image);
+  ~FeatureEngine();
+  FeatureEngine(FeatureEngine&&) noexcept;
+  FeatureEngine& operator=(FeatureEngine&&) noexcept;
+
+  const std::vector<FeatureChannel>& channels() const;
+  const ImageGeometry& image() const;
+  Box image_box() const;
+  /// Halo per axis (z, y, x) that makes blockwise results equal whole-image results.
+  std::array<std::int64_t, 3> halo() const;
+  /// The input region `compute` needs for `block`: the block plus halo, clipped to the image.
+  Box input_box(const Box& block) const;
+  /// `input` must cover exactly input_box(block) with the image's channel count. Parallel over
+  /// scales and channels; the result does not depend on the thread count.
+  void compute(const PlanarBlock& input, const Box& block, PlanarBlock& out) const;
+
+  struct Plan;
+
+ private:
+  std::unique_ptr<Plan> plan_;
+};
+
+/// Channel names of `channels` against a classifier's stored feature_names: throws Error(Format)
+/// naming the first channel that differs (or the count mismatch).
+void check_feature_names(const std::vector<FeatureChannel>& channels, const std::vector<std::string>& stored);
+
+}  // namespace ilpkit

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+// Blockwise processing of whole images: the grid of blocks, and the pipeline that reads each
+// block plus halo, computes its features in parallel and hands finished blocks on in order.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "ilpkit/feature_engine.hpp"
+#include "ilpkit/image.hpp"
+
+namespace ilpkit {
+
+/// Blocks of `block_shape` (z, y, x) tiling `image`, in z, y, x order; edge blocks are smaller.
+std::vector<Box> block_grid(const Box& image, const std::array<std::int64_t, 3>& block_shape);
+
+/// The default block shape for an image: whole images when small, otherwise blocks large enough
+/// that the halo costs little and small enough that a few in flight stay within memory.
+std::array<std::int64_t, 3> default_block_shape(const ImageGeometry& image, const std::array<std::int64_t, 3>& halo);
+
+struct BlockwiseOptions {
+  int threads = 0;                              ///< 0: all cores
+  std::array<std::int64_t, 3> block_shape{0, 0, 0};  ///< 0: default_block_shape
+  /// Called after each block is handed on: (blocks done, blocks total).
+  std::function<void(std::size_t, std::size_t)> progress;
+};
+
+/// Features of every time point of `source`, block by block; `sink(t, block)` runs serially in
+/// block order. Throws Error(Usage) if the source's geometry differs from the engine's.
+void compute_features_blockwise(const ImageSource& source, const FeatureEngine& engine,
+                                const BlockwiseOptions& options,
+                                const std::function<void(std::int64_t, const PlanarBlock&)>& sink);
+
+}  // namespace ilpkit

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+#include "ilpkit/parallel.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+
+namespace ilpkit {
+
+void parallel_for(std::size_t n, const std::function<void(std::size_t)>& fn) {
+  if (n == 1) {
+    fn(0);
+    return;
+  }
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1), [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t i = r.begin(); i != r.end(); ++i) fn(i);
+  });
+}
+
+void with_thread_limit(int threads, const std::function<void()>& fn) {
+  if (threads <= 0) {
+    fn();
+    return;
+  }
+  tbb::task_arena arena(threads);
+  arena.execute(fn);
+}
+
+int current_thread_limit() { return tbb::this_task_arena::max_concurrency(); }
+
+void run_blockwise(const BlockPipeline& p) {
+  if (p.blocks == 0) return;
+  std::size_t tokens = p.in_flight ? p.in_flight : 2 * static_cast<std::size_t>(current_thread_limit());
+  std::size_t next = 0;
+  struct Item {
+    std::unique_ptr<BlockWork> work;
+    std::size_t index = 0;
+  };
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, std::shared_ptr<Item>>(tbb::filter_mode::serial_in_order,
+                                    [&](tbb::flow_control& fc) -> std::shared_ptr<Item> {
+                                      if (next == p.blocks) {
+                                        fc.stop();
+                                        return nullptr;
+                                      }
+                                      auto item = std::make_shared<Item>();
+                                      item->index = next;
+                                      item->work = p.read(next++);
+                                      return item;
+                                    }) &
+          tbb::make_filter<std::shared_ptr<Item>, std::shared_ptr<Item>>(
+              tbb::filter_mode::parallel,
+              [](std::shared_ptr<Item> item) {
+                item->work->compute();
+                return item;
+              }) &
+          tbb::make_filter<std::shared_ptr<Item>, void>(
+              tbb::filter_mode::serial_in_order,
+              [&](std::shared_ptr<Item> item) { p.write(*item->work, item->index); }));
+}
+
+}  // namespace ilpkit

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+// The loops are branch-free (selects, min/max, sqrt) and use polynomial trigonometry so the
+// compiler vectorizes them: libm's scalar atan2/sin/cos would dominate 3-D feature time.
+#include "eigen.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ilpkit::features {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kTanPiOver8 = 0.41421356237309504880;
+
+// atan(r) for r in [0, 1]: reduce to |u| ≤ tan(π/8), then the alternating series to u^27
+// (truncation below 1e-12).
+template <class T>
+inline T atan_unit(T r) {
+  const bool reduce = r > T(kTanPiOver8);
+  const T u = reduce ? (r - T(1)) / (r + T(1)) : r;
+  const T offset = reduce ? T(kPi / 4) : T(0);
+  const T u2 = u * u;
+  T p = T(1) / T(27);
+  for (int k = 25; k >= 1; k -= 2) p = p * -u2 + T(1) / T(k);
+  // p = Σ (-1)^m u^(2m) / (2m + 1)
+  return offset + u * p;
+}
+
+template <class T>
+inline T atan2_impl(T y, T x) {
+  const T ax = std::fabs(x);
+  const T hi = std::max(y, ax), lo = std::min(y, ax);
+  const T r = lo / (hi > 0 ? hi : T(1));
+  T a = atan_unit(r);
+  a = y > ax ? T(kPi / 2) - a : a;
+  return x < 0 ? T(kPi) - a : a;
+}
+
+// Taylor series to x^16; φ ≤ π/3 keeps the truncation error below 1e-13.
+template <class T>
+inline T cos_impl(T x) {
+  const T x2 = x * x;
+  T p = T(1);
+  for (int k = 16; k >= 2; k -= 2) p = T(1) - x2 / T((k - 1) * k) * p;
+  return p;
+}
+
+template <class T>
+inline T sin_impl(T x) {
+  const T x2 = x * x;
+  T p = T(1);
+  for (int k = 17; k >= 3; k -= 2) p = T(1) - x2 / T((k - 1) * k) * p;
+  return x * p;
+}
+
+}  // namespace
+
+double atan2_nonneg_y(double y, double x) { return atan2_impl(y, x); }
+double cos_small(double phi) { return cos_impl(phi); }
+double sin_small(double phi) { return sin_impl(phi); }
+
+void eigenvalues_2d(const float* __restrict a, const float* __restrict c, const float* __restrict b,
+                    std::int64_t n, float* __restrict ev0, float* __restrict ev1) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float m = (a[i] + b[i]) / 2;
+    const float h = (a[i] - b[i]) / 2;
+    const float d = std::sqrt(h * h + c[i] * c[i]);
+    ev0[i] = m + d;
+    ev1[i] = m - d;
+  }
+}
+
+// Eberly's closed form. It is exact in theory but loses half the digits near repeated
+// eigenvalues (sqrt of a cancelled Q), so it runs in double: the tensor entries are float32
+// and eigenvalues of symmetric matrices are perfectly conditioned, so the result is then
+// accurate to float precision, well inside the spread of ilastik's own float32 solver.
+void eigenvalues_3d(const Tensor3& t, std::int64_t n, float* __restrict ev0, float* __restrict ev1,
+                    float* __restrict ev2) {
+  const float* __restrict zz = t.zz;
+  const float* __restrict yz = t.yz;
+  const float* __restrict xz = t.xz;
+  const float* __restrict yy = t.yy;
+  const float* __restrict xy = t.xy;
+  const float* __restrict xx = t.xx;
+  constexpr double kSqrt3 = 1.7320508075688772935;
+  for (std::int64_t i = 0; i < n; ++i) {
+    double m = std::max(std::max(std::fabs(double(zz[i])), std::fabs(double(yz[i]))), std::fabs(double(xz[i])));
+    m = std::max(std::max(m, std::fabs(double(yy[i]))), std::max(std::fabs(double(xy[i])), std::fabs(double(xx[i]))));
+    const double inv = m > 0 ? 1.0 / m : 0.0;
+    const double a00 = zz[i] * inv, a01 = yz[i] * inv, a02 = xz[i] * inv;
+    const double a11 = yy[i] * inv, a12 = xy[i] * inv, a22 = xx[i] * inv;
+    const double c0 = a00 * a11 * a22 + 2.0 * a01 * a02 * a12 - a00 * a12 * a12 - a11 * a02 * a02 - a22 * a01 * a01;
+    const double c1 = a00 * a11 - a01 * a01 + a00 * a22 - a02 * a02 + a11 * a22 - a12 * a12;
+    const double c2 = a00 + a11 + a22;
+    const double c2_3 = c2 / 3;
+    const double a_3 = std::min((c1 - c2 * c2_3) / 3, 0.0);
+    const double half_b = 0.5 * (c0 + c2_3 * (2.0 * c2_3 * c2_3 - c1));
+    const double q = std::min(half_b * half_b + a_3 * a_3 * a_3, 0.0);
+    const double rho = std::sqrt(-a_3);
+    const double phi = atan2_impl(std::sqrt(-q), half_b) / 3;
+    const double cs = cos_impl(phi), sn = sin_impl(phi);
+    const double r0 = c2_3 + 2.0 * rho * cs;
+    const double r1 = c2_3 - rho * (cs + kSqrt3 * sn);
+    const double r2 = c2_3 - rho * (cs - kSqrt3 * sn);
+    // Sorting network: exact selection of largest, middle and smallest.
+    const double hi01 = std::max(r0, r1), lo01 = std::min(r0, r1);
+    const double hi2 = std::max(lo01, r2), lo = std::min(lo01, r2);
+    const double hi = std::max(hi01, hi2), mid = std::min(hi01, hi2);
+    ev0[i] = static_cast<float>(hi * m);
+    ev1[i] = static_cast<float>(mid * m);
+    ev2[i] = static_cast<float>(lo * m);
+  }
+}
+
+}  // namespace ilpkit::features

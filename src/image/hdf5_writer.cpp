@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+// HDF5 export as ilastik writes it (ilp-format.md §8.5): dataset `exported_data` (or the given
+// internal path), chunks of about 512 kB with t and c chunked by 1, attributes axistags,
+// DIMENSION_LABELS, display_mode and drange. An existing file keeps its other datasets (ilastik
+// opens it in append mode), but all writing happens on a temporary copy renamed at commit.
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "../hdf5/hdf5.hpp"
+#include "ilpkit/error.hpp"
+#include "ilpkit/image.hpp"
+
+namespace ilpkit {
+
+namespace fs = std::filesystem;
+
+struct Hdf5ImageWriter::State {
+  ImageWriterOptions opt;
+  std::string temp;
+  hdf5::File file;
+  hdf5::Handle dataset;
+  bool committed = false;
+};
+
+namespace {
+
+std::vector<std::uint64_t> chunk_shape(const std::string& axes, const Shape& shape, std::size_t element_bytes) {
+  std::vector<std::uint64_t> chunk(shape.begin(), shape.end());
+  for (std::size_t i = 0; i < axes.size(); ++i)
+    if (axes[i] == 't' || axes[i] == 'c') chunk[i] = 1;
+  const std::uint64_t target = (512 * 1024) / element_bytes;
+  auto volume = [&] {
+    std::uint64_t v = 1;
+    for (auto c : chunk) v *= c;
+    return v;
+  };
+  while (volume() > target) {
+    auto it = std::max_element(chunk.begin(), chunk.end());
+    *it = (*it + 1) / 2;
+  }
+  for (auto& c : chunk) c = std::max<std::uint64_t>(c, 1);
+  return chunk;
+}
+
+void ensure_parent_groups(hid_t file, const std::string& path) {
+  for (std::size_t pos = path.find('/', 1); pos != std::string::npos; pos = path.find('/', pos + 1)) {
+    std::string group = path.substr(0, pos);
+    if (!hdf5::exists(file, group)) hdf5::create_group(file, group);
+  }
+}
+
+}  // namespace
+
+Hdf5ImageWriter::Hdf5ImageWriter(ImageWriterOptions options) : state_(std::make_unique<State>()) {
+  auto& s = *state_;
+  s.opt = std::move(options);
+  if (s.opt.axes.size() != s.opt.shape.size() || s.opt.axes.find('c') == std::string::npos)
+    throw Error(ErrorKind::Internal, "export axes must match the shape and contain c");
+  std::string inner = s.opt.internal_path.empty() ? "exported_data" : s.opt.internal_path;
+  if (inner.front() != '/') inner = "/" + inner;
+  with_context(fmt::format("writing {}", s.opt.path), [&] {
+    fs::path target(s.opt.path);
+    std::error_code ec;
+    if (target.has_parent_path() && !fs::is_directory(target.parent_path(), ec))
+      throw Error(ErrorKind::Io, fmt::format("folder {} does not exist", target.parent_path().string()));
+    s.temp = fmt::format("{}.ilpkit-{}.tmp", s.opt.path, ::getpid());
+    if (fs::is_regular_file(target, ec)) {
+      fs::copy_file(target, s.temp, fs::copy_options::overwrite_existing, ec);
+      if (ec) throw Error(ErrorKind::Io, fmt::format("cannot copy the existing file: {}", ec.message()));
+      s.file = hdf5::File::open_read_write(s.temp);
+      if (hdf5::exists(s.file.id(), inner)) {
+        hdf5::Lock lock(hdf5::global_mutex());
+        hdf5::check(H5Ldelete(s.file.id(), inner.c_str(), H5P_DEFAULT), "cannot replace " + inner, ErrorKind::Io);
+      }
+    } else {
+      s.file = hdf5::File::create(s.temp);
+    }
+    ensure_parent_groups(s.file.id(), inner);
+    std::vector<std::uint64_t> shape(s.opt.shape.begin(), s.opt.shape.end());
+    const std::size_t element = s.opt.dtype == ValueType::Float64 || s.opt.dtype == ValueType::Int64 ||
+                                        s.opt.dtype == ValueType::UInt64
+                                    ? 8
+                                    : s.opt.dtype == ValueType::Float32 || s.opt.dtype == ValueType::Int32 ||
+                                              s.opt.dtype == ValueType::UInt32
+                                          ? 4
+                                          : s.opt.dtype == ValueType::UInt16 || s.opt.dtype == ValueType::Int16 ? 2 : 1;
+    s.dataset = hdf5::create_dataset(s.file.id(), inner, s.opt.dtype, shape,
+                                     chunk_shape(s.opt.axes, s.opt.shape, element), s.opt.compress ? 1 : -1);
+    hdf5::write_attribute(s.dataset.id(), "axistags", Value::string(axistags_json(s.opt.axes), StringForm::VarUtf8));
+    std::vector<std::string> labels;
+    for (char a : s.opt.axes) labels.emplace_back(1, a);
+    hdf5::write_attribute(s.dataset.id(), "DIMENSION_LABELS",
+                          Value::strings(labels, {static_cast<std::uint64_t>(labels.size())}));
+    hdf5::write_attribute(s.dataset.id(), "display_mode", Value::string("grayscale", StringForm::VarUtf8));
+    if (s.opt.drange)
+      hdf5::write_attribute(s.dataset.id(), "drange",
+                            Value::from_vector(std::vector<float>{static_cast<float>(s.opt.drange->first),
+                                                                  static_cast<float>(s.opt.drange->second)},
+                                               {2}));
+  });
+}
+
+Hdf5ImageWriter::~Hdf5ImageWriter() {
+  if (!state_ || state_->committed) return;
+  try {
+    state_->dataset = hdf5::Handle();
+    state_->file.close();
+  } catch (...) {
+  }
+  std::error_code ec;
+  fs::remove(state_->temp, ec);
+}
+
+void Hdf5ImageWriter::write(std::int64_t t, const PlanarBlock& block) {
+  auto& s = *state_;
+  const auto& axes = s.opt.axes;
+  // Interleave the planes into the export's axis order for this block.
+  std::vector<std::uint64_t> start(axes.size()), count(axes.size());
+  std::vector<std::int64_t> stride(axes.size());
+  const std::int64_t X = block.box.extent(2), Y = block.box.extent(1), Z = block.box.extent(0);
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    std::int64_t b = 0, n = 1, st = 0;
+    switch (axes[i]) {
+      case 't': b = t; break;
+      case 'z': b = block.box.begin[0], n = Z, st = Y * X; break;
+      case 'y': b = block.box.begin[1], n = Y, st = X; break;
+      case 'x': b = block.box.begin[2], n = X, st = 1; break;
+      case 'c': n = block.channels, st = Z * Y * X; break;
+      default: break;
+    }
+    start[i] = static_cast<std::uint64_t>(b);
+    count[i] = static_cast<std::uint64_t>(n);
+    stride[i] = st;
+  }
+  std::vector<float> buf(block.data.size());
+  std::vector<std::int64_t> idx(axes.size(), 0);
+  const std::size_t last = axes.size() - 1;
+  const std::int64_t inner = static_cast<std::int64_t>(count[last]), inner_stride = stride[last];
+  std::int64_t outer = 1;
+  for (std::size_t i = 0; i < last; ++i) outer *= static_cast<std::int64_t>(count[i]);
+  float* dst = buf.data();
+  for (std::int64_t o = 0; o < outer; ++o) {
+    std::int64_t base = 0;
+    for (std::size_t i = 0; i < last; ++i) base += idx[i] * stride[i];
+    const float* src = block.data.data() + base;
+    for (std::int64_t k = 0; k < inner; ++k) dst[k] = src[k * inner_stride];
+    dst += inner;
+    for (std::size_t i = last; i-- > 0;) {
+      if (++idx[i] < static_cast<std::int64_t>(count[i])) break;
+      idx[i] = 0;
+    }
+  }
+  with_context(fmt::format("writing {}", s.opt.path),
+               [&] { hdf5::write_hyperslab(s.dataset.id(), start, count, ValueType::Float32, buf.data()); });
+}
+
+void Hdf5ImageWriter::commit() {
+  auto& s = *state_;
+  with_context(fmt::format("writing {}", s.opt.path), [&] {
+    s.dataset = hdf5::Handle();
+    s.file.flush();
+    s.file.close();
+    std::error_code ec;
+    fs::rename(s.temp, s.opt.path, ec);
+    if (ec) throw Error(ErrorKind::Io, fmt::format("cannot rename the finished file into place: {}", ec.message()));
+    s.committed = true;
+  });
+}
+
+}  // namespace ilpkit
