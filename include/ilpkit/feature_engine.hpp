@@ -71,7 +71,9 @@ class FeatureEngine {
 };
 
 /// Channel names of `channels` against a classifier's stored feature_names: throws Error(Format)
-/// naming the first channel that differs (or the count mismatch).
-void check_feature_names(const std::vector<FeatureChannel>& channels, const std::vector<std::string>& stored);
+/// naming the first channel that differs (or the count mismatch). Projects saved before
+/// ComputeIn2d existed (ilastik < 1.3.2) stored names without " in 2D"; `ignore_in_2d` accepts those.
+void check_feature_names(const std::vector<FeatureChannel>& channels, const std::vector<std::string>& stored,
+                         bool ignore_in_2d = false);
 
 }  // namespace ilpkit

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("ilpkit ") + ilpkit::kVersionString);
   app.require_subcommand(1);
   register_inspect(app);
+  register_run(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -392,10 +392,16 @@ void FeatureEngine::compute(const PlanarBlock& input, const Box& block, PlanarBl
   });
 }
 
-void check_feature_names(const std::vector<FeatureChannel>& channels, const std::vector<std::string>& stored) {
+void check_feature_names(const std::vector<FeatureChannel>& channels, const std::vector<std::string>& stored,
+                         bool ignore_in_2d) {
+  auto strip_2d = [](std::string s) {
+    auto pos = s.find(" in 2D");
+    if (pos != std::string::npos) s.erase(pos, 6);
+    return s;
+  };
   const std::size_t n = std::min(channels.size(), stored.size());
   for (std::size_t i = 0; i < n; ++i)
-    if (channels[i].name != stored[i])
+    if (channels[i].name != stored[i] && !(ignore_in_2d && strip_2d(channels[i].name) == strip_2d(stored[i])))
       throw Error(ErrorKind::Format,
                   fmt::format("feature channel {} is '{}' in the project's feature selection but the stored "
                               "classifier was trained with '{}' there",

@@ -64,8 +64,12 @@ Hdf5ImageWriter::Hdf5ImageWriter(ImageWriterOptions options) : state_(std::make_
   with_context(fmt::format("writing {}", s.opt.path), [&] {
     fs::path target(s.opt.path);
     std::error_code ec;
-    if (target.has_parent_path() && !fs::is_directory(target.parent_path(), ec))
-      throw Error(ErrorKind::Io, fmt::format("folder {} does not exist", target.parent_path().string()));
+    if (target.has_parent_path() && !fs::is_directory(target.parent_path(), ec)) {
+      fs::create_directories(target.parent_path(), ec);
+      if (ec)
+        throw Error(ErrorKind::Io,
+                    fmt::format("cannot create folder {}: {}", target.parent_path().string(), ec.message()));
+    }
     s.temp = fmt::format("{}.ilpkit-{}.tmp", s.opt.path, ::getpid());
     if (fs::is_regular_file(target, ec)) {
       fs::copy_file(target, s.temp, fs::copy_options::overwrite_existing, ec);

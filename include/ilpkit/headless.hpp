@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+// ilastik's headless batch export for Pixel Classification (ilp-format.md §8): how an input is
+// interpreted against the project, where the result goes, and the export itself.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ilpkit/image.hpp"
+#include "ilpkit/pipeline.hpp"
+#include "ilpkit/project.hpp"
+
+namespace ilpkit {
+
+enum class ExportSource { Probabilities, SimpleSegmentation, Uncertainty, Features, Labels };
+
+/// Case-insensitive, as ilastik parses --export_source. Throws Error(Usage) listing the choices.
+ExportSource parse_export_source(const std::string& name);
+const char* export_source_name(ExportSource source);
+
+struct ExportRequest {
+  ExportSource source = ExportSource::Probabilities;
+  std::string output_format = "hdf5";
+  std::string filename_format;      ///< empty: the project's stored one, else ilastik's default
+  std::string internal_path;        ///< empty: the project's stored one, else exported_data
+  std::string output_axis_order;    ///< empty: the input's own axes with c appended
+  std::string input_axes;           ///< empty: the training lane's axes (ilastik's default)
+  bool impose_training_axes = true; ///< false: --ignore_training_axistags
+  BlockwiseOptions blockwise;
+};
+
+struct ExportResult {
+  std::string input;
+  std::string output_path;
+  std::string internal_path;
+  std::string axes;
+  Shape shape;
+  std::string input_axes_source;
+};
+
+/// Fills `{dataset_dir}`, `{nickname}`, `{result_type}` and replaces the extension of the file
+/// name by the format's (ilastik's rule: everything from the last '.' of the file name on).
+/// Unknown placeholders stay verbatim.
+std::string output_path_for(const std::string& filename_format, const ImageInfo& input, ExportSource source,
+                            const std::string& output_format);
+
+/// Exports one input image through the project. Throws Error(Unsupported) for sources and
+/// formats this version does not write yet, Error(Usage) for inputs that do not fit the project.
+ExportResult export_image(const Project& project, const std::string& input, const ExportRequest& request);
+
+}  // namespace ilpkit

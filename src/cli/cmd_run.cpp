@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+// `ilpkit run`: ilastik's headless command line for Pixel Classification, same flag spellings
+// (--x=y and --x y, underscores or dashes). Flags ilastik has but this version does not
+// implement yet are refused by name rather than ignored.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "ilpkit/error.hpp"
+#include "ilpkit/headless.hpp"
+#include "ilpkit/ilp.hpp"
+
+namespace ilpkit::cli {
+
+namespace {
+
+struct RunOptions {
+  std::string project;
+  std::vector<std::string> positional;
+  std::vector<std::string> raw_data;
+  std::string export_source = "Probabilities";
+  std::string output_format;
+  std::string filename_format;
+  std::string internal_path;
+  std::string export_dtype;
+  std::string output_axis_order;
+  std::string input_axes;
+  std::string readonly;
+  bool ignore_training_axistags = false;
+  int threads = 0;
+  std::string block_shape;
+  bool quiet = false;
+  bool progress = false;
+  std::vector<std::string> not_yet;  ///< ilastik flags given that this version does not implement
+};
+
+std::array<std::int64_t, 3> parse_block_shape(const std::string& text) {
+  std::vector<std::int64_t> v;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto next = text.find_first_of(",x", pos);
+    std::string part = text.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    try {
+      std::size_t used = 0;
+      long long n = std::stoll(part, &used);
+      if (used != part.size() || n <= 0) throw std::invalid_argument(part);
+      v.push_back(n);
+    } catch (const std::exception&) {
+      throw Error(ErrorKind::Usage, fmt::format("--block-shape '{}': expected positive integers like 256,256 (y,x) "
+                                                "or 64,256,256 (z,y,x)",
+                                                text));
+    }
+    if (next == std::string::npos) break;
+    pos = next + 1;
+  }
+  if (v.size() == 2) return {1, v[0], v[1]};
+  if (v.size() == 3) return {v[0], v[1], v[2]};
+  throw Error(ErrorKind::Usage, fmt::format("--block-shape '{}': give 2 (y,x) or 3 (z,y,x) extents", text));
+}
+
+int default_threads() {
+  // Pipelines that call ilastik set LAZYFLOW_THREADS; honour it the same way.
+  if (const char* env = std::getenv("LAZYFLOW_THREADS"); env && *env) {
+    try {
+      int n = std::stoi(env);
+      if (n > 0) return n;
+    } catch (const std::exception&) {
+    }
+  }
+  return 0;
+}
+
+void run(const RunOptions& o) {
+  if (!o.not_yet.empty())
+    throw Error(ErrorKind::Unsupported,
+                fmt::format("{} {} not supported yet by this version of ilpkit", fmt::join(o.not_yet, ", "),
+                            o.not_yet.size() == 1 ? "is" : "are"));
+  if (!o.positional.empty() && !o.raw_data.empty())
+    throw Error(ErrorKind::Usage, "give input files either as positional arguments or with --raw_data, not both");
+  std::vector<std::string> inputs = o.raw_data.empty() ? o.positional : o.raw_data;
+  if (inputs.empty()) throw Error(ErrorKind::Usage, "no input files (give them after the flags or with --raw_data)");
+  if (!o.export_dtype.empty() && o.export_dtype != "float32")
+    throw Error(ErrorKind::Unsupported,
+                fmt::format("--export_dtype={} is not supported yet by this version of ilpkit (features are float32)",
+                            o.export_dtype));
+
+  Project project = read_project(o.project);
+  ExportRequest req;
+  req.source = parse_export_source(o.export_source);
+  const auto* stored = project.export_settings ? &*project.export_settings : nullptr;
+  req.output_format = !o.output_format.empty() ? o.output_format
+                      : stored && stored->format ? *stored->format
+                                                 : "hdf5";
+  req.filename_format = o.filename_format;
+  req.internal_path = o.internal_path;
+  req.output_axis_order = o.output_axis_order;
+  req.input_axes = o.input_axes;
+  req.impose_training_axes = !o.ignore_training_axistags;
+  req.blockwise.threads = o.threads > 0 ? o.threads : default_threads();
+  if (!o.block_shape.empty()) req.blockwise.block_shape = parse_block_shape(o.block_shape);
+  const bool show_progress = !o.quiet && (o.progress || ::isatty(STDERR_FILENO));
+
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    if (show_progress)
+      req.blockwise.progress = [&](std::size_t done, std::size_t total) {
+        std::fprintf(stderr, "\r%s [%zu/%zu]: %zu/%zu blocks", inputs[i].c_str(), i + 1, inputs.size(), done, total);
+        if (done == total) std::fprintf(stderr, "\n");
+      };
+    ExportResult r = with_context(fmt::format("exporting {}", inputs[i]), [&] { return export_image(project, inputs[i], req); });
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!o.quiet)
+      std::cerr << fmt::format("ilpkit: {} -> {}/{} ({} {}, {:.2f} s)\n", r.input, r.output_path,
+                               r.internal_path.front() == '/' ? r.internal_path.substr(1) : r.internal_path, r.axes,
+                               fmt::join(r.shape, "×"), seconds);
+  }
+}
+
+}  // namespace
+
+void register_run(CLI::App& app) {
+  auto opt = std::make_shared<RunOptions>();
+  auto* cmd = app.add_subcommand(
+      "run",
+      "Run a project on images, as `ilastik --headless` does: same flags, same outputs.\n"
+      "Example: ilpkit run --project=cells.ilp --export_source=Features --output_format=hdf5 \\\n"
+      "           --output_filename_format={dataset_dir}/{nickname}_{result_type}.h5 img1.h5/data img2.tif\n"
+      "This version exports Features (float32, ilastik's channel order and names); Probabilities,\n"
+      "Simple Segmentation and Uncertainty come with the random-forest engine.");
+  cmd->add_flag("--headless", "Accepted for compatibility (ilpkit is always headless)");
+  cmd->add_option("--project", opt->project, "The .ilp project")->required()->check(CLI::ExistingPath);
+  cmd->add_option("inputs", opt->positional,
+                  "Input images: file.h5, file.h5/internal/path, or TIFF (one lane each; the project is loaded once)");
+  cmd->add_option("--raw_data,--raw-data", opt->raw_data, "Input images for the Raw Data role (instead of positional)");
+  cmd->add_option("--export_source,--export-source", opt->export_source,
+                  "Probabilities (default), \"Simple Segmentation\", Uncertainty, Features or Labels (case-insensitive)")
+      ->capture_default_str();
+  cmd->add_option("--output_format,--output-format", opt->output_format,
+                  "hdf5 (default unless the project stores another) or \"compressed hdf5\" (gzip level 1)");
+  cmd->add_option("--output_filename_format,--output-filename-format", opt->filename_format,
+                  "Output path template; placeholders {dataset_dir}, {nickname}, {result_type}; the extension is "
+                  "replaced by the format's. Default: the project's, else {dataset_dir}/{nickname}_{result_type}");
+  cmd->add_option("--output_internal_path,--output-internal-path", opt->internal_path,
+                  "HDF5 dataset to write (default: exported_data)");
+  cmd->add_option("--export_dtype,--export-dtype", opt->export_dtype, "Output dtype (features: float32)");
+  cmd->add_option("--output_axis_order,--output-axis-order", opt->output_axis_order,
+                  "Output axes from txyzc (default: the input's axes with c appended)");
+  cmd->add_option("--input_axes,--input-axes", opt->input_axes,
+                  "Axes of the input data, e.g. yxc, zyx, tzyxc (default: the training lane's axes, as ilastik)");
+  cmd->add_flag("--ignore_training_axistags,--ignore-training-axistags", opt->ignore_training_axistags,
+                "Use the input file's own axis tags instead of the training lane's");
+  cmd->add_option("--readonly", opt->readonly, "Accepted for compatibility (ilpkit run never modifies the project)")
+      ->expected(0, 1);
+  cmd->add_option("--threads", opt->threads, "Worker threads (default: LAZYFLOW_THREADS, else all cores)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--block-shape,--block_shape", opt->block_shape,
+                  "Block extents y,x or z,y,x (default: chosen from the image and the feature halo)");
+  cmd->add_flag("--quiet,-q", opt->quiet, "No progress and no summary line");
+  cmd->add_flag("--progress", opt->progress, "Show progress even when stderr is not a terminal");
+  // ilastik flags that later versions of ilpkit implement: refused by name, never ignored.
+  for (const char* flag : {"--prediction_mask,--prediction-mask", "--pipeline_result_drange,--pipeline-result-drange",
+                           "--export_drange,--export-drange", "--cutout_subregion,--cutout-subregion",
+                           "--stack_along,--stack-along", "--distributed_block_roi,--distributed-block-roi",
+                           "--label-proportion,--label_proportion", "--tree-count,--tree_count",
+                           "--variable-importance-path,--variable_importance_path", "--logfile"}) {
+    std::string names = flag;
+    std::string first = names.substr(0, names.find(','));
+    cmd->add_option_function<std::vector<std::string>>(
+           names, [opt, first](const std::vector<std::string>&) { opt->not_yet.push_back(first); },
+           "Not supported yet by this version")
+        ->expected(0, -1)
+        ->group("Not yet supported");
+  }
+  for (const char* flag : {"--retrain", "--distributed", "--preconvert_stacks,--preconvert-stacks"}) {
+    std::string names = flag;
+    std::string first = names.substr(0, names.find(','));
+    cmd->add_flag_callback(names, [opt, first] { opt->not_yet.push_back(first); }, "Not supported yet by this version")
+        ->group("Not yet supported");
+  }
+  cmd->callback([opt] { run(*opt); });
+}
+
+}  // namespace ilpkit::cli

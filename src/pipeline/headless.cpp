@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+// Mirrors: ilastik DataExportApplet / OpFormattedDataExport (output paths, axis order, HDF5
+// layout), DataSelectionApplet batch input rules ("Using axistags from previous lane"),
+// OpPixelClassificationDataExport._checkDataConstraint (channels and axes must match training).
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "ilpkit/error.hpp"
+#include "ilpkit/feature_engine.hpp"
+#include "ilpkit/headless.hpp"
+#include "ilpkit/ilp.hpp"
+
+namespace ilpkit {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct SourceName {
+  ExportSource source;
+  const char* name;
+};
+constexpr SourceName kSources[] = {
+    {ExportSource::Probabilities, "Probabilities"},
+    {ExportSource::SimpleSegmentation, "Simple Segmentation"},
+    {ExportSource::Uncertainty, "Uncertainty"},
+    {ExportSource::Features, "Features"},
+    {ExportSource::Labels, "Labels"},
+};
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void replace_all(std::string& s, const std::string& from, const std::string& to) {
+  for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+    s.replace(pos, from.size(), to);
+}
+
+std::string extension_for(const std::string& format) {
+  const std::string f = lower(format);
+  if (f == "hdf5" || f == "compressed hdf5") return "h5";
+  throw Error(ErrorKind::Unsupported,
+              fmt::format("output format '{}' is not supported yet by this version of ilpkit (supported: hdf5, "
+                          "compressed hdf5)",
+                          format));
+}
+
+// The lane whose axes ilastik imposes on batch inputs: the last training lane with raw data.
+const DatasetInfo* training_raw(const Project& p) {
+  for (auto it = p.lanes.rbegin(); it != p.lanes.rend(); ++it)
+    if (it->raw && !it->raw->axes.empty()) return &*it->raw;
+  return nullptr;
+}
+
+std::string spatial_axes(const std::string& axes, const Shape& shape) {
+  std::string out;
+  for (std::size_t i = 0; i < axes.size(); ++i)
+    if (axes[i] != 't' && axes[i] != 'c' && (i >= shape.size() || shape[i] > 1)) out += axes[i];
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Output axes and shape: the requested order, or the input's own axes with c appended.
+std::pair<std::string, Shape> output_layout(const ImageInfo& in, std::int64_t channels, const std::string& order) {
+  std::string axes = order.empty() ? with_channel(in.axes) : order;
+  try {
+    check_axes(axes);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::Usage, fmt::format("--output_axis_order '{}': {}", order, e.detail()));
+  }
+  if (axes.find('c') == std::string::npos) axes += 'c';
+  Shape shape;
+  for (char a : axes) shape.push_back(a == 'c' ? channels : in.extent(a));
+  for (std::size_t i = 0; i < in.axes.size(); ++i)
+    if (in.axes[i] != 'c' && in.shape[i] > 1 && axes.find(in.axes[i]) == std::string::npos)
+      throw Error(ErrorKind::Usage, fmt::format("--output_axis_order '{}' drops axis '{}' of extent {}", order,
+                                                in.axes[i], in.shape[i]));
+  return {axes, shape};
+}
+
+}  // namespace
+
+ExportSource parse_export_source(const std::string& name) {
+  for (const auto& s : kSources)
+    if (lower(name) == lower(s.name)) return s.source;
+  throw Error(ErrorKind::Usage, fmt::format("unknown export source '{}' (choose Probabilities, \"Simple "
+                                            "Segmentation\", Uncertainty, Features or Labels)",
+                                            name));
+}
+
+const char* export_source_name(ExportSource source) {
+  for (const auto& s : kSources)
+    if (s.source == source) return s.name;
+  return "?";
+}
+
+std::string output_path_for(const std::string& filename_format, const ImageInfo& input, ExportSource source,
+                            const std::string& output_format) {
+  std::string path = filename_format;
+  if (!path.empty() && path[0] == '~')
+    if (const char* home = std::getenv("HOME")) path = home + path.substr(1);
+  std::error_code ec;
+  fs::path dir = fs::absolute(fs::path(input.path).parent_path(), ec);
+  replace_all(path, "{dataset_dir}", dir.lexically_normal().string());
+  std::string nick = input.nickname();
+  nick.erase(std::remove(nick.begin(), nick.end(), '*'), nick.end());
+  replace_all(path, "{nickname}", nick);
+  replace_all(path, "{result_type}", export_source_name(source));
+  // Everything from the last '.' of the file name on becomes the format's extension.
+  fs::path p(path);
+  std::string name = p.filename().string();
+  auto dot = name.rfind('.');
+  if (dot != std::string::npos && dot > 0) name.erase(dot);
+  return (p.parent_path() / (name + "." + extension_for(output_format))).string();
+}
+
+ExportResult export_image(const Project& project, const std::string& input, const ExportRequest& req) {
+  if (req.source != ExportSource::Features)
+    throw Error(ErrorKind::Unsupported,
+                fmt::format("export source '{}' is not supported yet by this version of ilpkit (supported: Features)",
+                            export_source_name(req.source)));
+  const std::string extension = extension_for(req.output_format);
+  (void)extension;
+  if (!project.features || project.features->selected_count() == 0)
+    throw Error(ErrorKind::Usage, "the project selects no features");
+
+  auto source = open_image(input);
+  ExportResult result;
+  result.input = input;
+  const DatasetInfo* training = training_raw(project);
+  if (!req.input_axes.empty()) {
+    source->set_axes(req.input_axes, "--input_axes");
+  } else if (req.impose_training_axes && training && training->axes.size() == source->info().axes.size() &&
+             training->axes != source->info().axes) {
+    // ilastik imposes the training lane's axis tags on batch data of the same rank.
+    source->set_axes(training->axes, "training lane");
+  }
+  const ImageInfo& info = source->info();
+  result.input_axes_source = info.axes_source;
+
+  // The input must fit what the project was trained on (channels, spatial axes).
+  if (training && training->shape) {
+    const auto& tshape = *training->shape;
+    auto t_ch = training->axes.find('c') == std::string::npos ? 1 : tshape[training->axes.find('c')];
+    if (t_ch != info.extent('c'))
+      throw Error(ErrorKind::Usage,
+                  fmt::format("{} has {} channel(s) (axes '{}', shape {}) but the project was trained on {} channel(s) "
+                              "(axes '{}', shape {})",
+                              input, info.extent('c'), info.axes, fmt::join(info.shape, "×"), t_ch, training->axes,
+                              fmt::join(tshape, "×")));
+    if (spatial_axes(info.axes, info.shape) != spatial_axes(training->axes, tshape))
+      throw Error(ErrorKind::Usage,
+                  fmt::format("{} has axes '{}' (shape {}) but the project was trained on axes '{}' (shape {}); "
+                              "use --input_axes to say what the axes are",
+                              input, info.axes, fmt::join(info.shape, "×"), training->axes, fmt::join(tshape, "×")));
+  }
+
+  FeatureEngine engine(*project.features, info.geometry());
+  if (project.classifier && project.classifier->feature_names)
+    with_context("checking the stored classifier's feature_names", [&] {
+      check_feature_names(engine.channels(), *project.classifier->feature_names,
+                          !project.features->compute_in_2d_stored);
+    });
+
+  const auto* stored = project.export_settings ? &*project.export_settings : nullptr;
+  std::string filename_format = req.filename_format;
+  if (filename_format.empty())
+    filename_format = stored && stored->filename_format
+                          ? (fs::path(project.directory) / *stored->filename_format).string()
+                          : "{dataset_dir}/{nickname}_{result_type}";
+  std::string internal = req.internal_path;
+  if (internal.empty()) internal = stored && stored->internal_path ? *stored->internal_path : "exported_data";
+
+  result.output_path = output_path_for(filename_format, info, req.source, req.output_format);
+  result.internal_path = internal;
+  auto [axes, shape] = output_layout(info, static_cast<std::int64_t>(engine.channels().size()), req.output_axis_order);
+  result.axes = axes;
+  result.shape = shape;
+
+  ImageWriterOptions w;
+  w.path = result.output_path;
+  w.internal_path = internal;
+  w.axes = axes;
+  w.shape = shape;
+  w.dtype = ValueType::Float32;
+  w.compress = lower(req.output_format) == "compressed hdf5";
+  if (info.dtype == ValueType::UInt8) w.drange = std::make_pair(0.0, 255.0);
+  Hdf5ImageWriter writer(w);
+  compute_features_blockwise(*source, engine, req.blockwise,
+                             [&](std::int64_t t, const PlanarBlock& block) { writer.write(t, block); });
+  writer.commit();
+  return result;
+}
+
+}  // namespace ilpkit
