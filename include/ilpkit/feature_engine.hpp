@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "ilpkit/features.hpp"
@@ -32,11 +33,33 @@ struct Box {
   bool operator==(const Box& o) const { return begin == o.begin && end == o.end; }
 };
 
+/// An allocator that leaves elements uninitialized on resize: feature blocks are written in
+/// full before they are read, and zero-filling hundreds of megabytes costs real time.
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <class U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using FloatBuffer = std::vector<float, UninitializedAllocator<float>>;
+
 /// float32 data [channel][z][y][x] over `box`.
 struct PlanarBlock {
   Box box;
   int channels = 0;
-  std::vector<float> data;
+  FloatBuffer data;
 
   void reset(const Box& b, int channel_count);
   std::int64_t plane_size() const { return box.volume(); }

@@ -2,6 +2,7 @@
 // The loops are branch-free (selects, min/max, sqrt) and use polynomial trigonometry so the
 // compiler vectorizes them: libm's scalar atan2/sin/cos would dominate 3-D feature time.
 #include "eigen.hpp"
+#include "rows.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -60,7 +61,7 @@ double atan2_nonneg_y(double y, double x) { return atan2_impl(y, x); }
 double cos_small(double phi) { return cos_impl(phi); }
 double sin_small(double phi) { return sin_impl(phi); }
 
-void eigenvalues_2d(const float* __restrict a, const float* __restrict c, const float* __restrict b,
+ILPKIT_SIMD_CLONES void eigenvalues_2d(const float* __restrict a, const float* __restrict c, const float* __restrict b,
                     std::int64_t n, float* __restrict ev0, float* __restrict ev1) {
   for (std::int64_t i = 0; i < n; ++i) {
     const float m = (a[i] + b[i]) / 2;
@@ -75,7 +76,7 @@ void eigenvalues_2d(const float* __restrict a, const float* __restrict c, const 
 // eigenvalues (sqrt of a cancelled Q), so it runs in double: the tensor entries are float32
 // and eigenvalues of symmetric matrices are perfectly conditioned, so the result is then
 // accurate to float precision, well inside the spread of ilastik's own float32 solver.
-void eigenvalues_3d(const Tensor3& t, std::int64_t n, float* __restrict ev0, float* __restrict ev1,
+ILPKIT_SIMD_CLONES void eigenvalues_3d(const Tensor3& t, std::int64_t n, float* __restrict ev0, float* __restrict ev1,
                     float* __restrict ev2) {
   const float* __restrict zz = t.zz;
   const float* __restrict yz = t.yz;

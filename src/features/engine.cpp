@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <tuple>
 #include <utility>
@@ -13,6 +14,8 @@
 
 #include "convolve.hpp"
 #include "eigen.hpp"
+#include "rows.hpp"
+#include "stream.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/feature_engine.hpp"
 #include "ilpkit/parallel.hpp"
@@ -172,188 +175,145 @@ Box FeatureEngine::input_box(const Box& block) const { return block.grown(plan_-
 
 namespace {
 
-// Separable filtering of one presmoothed volume P with results shared between features: the x
-// pass for a kernel and the y pass on top of it are computed once per scale.
-class Separable {
- public:
-  Separable(const Volume& p, bool in_2d) : p_(p), in_2d_(in_2d) {}
+using features::SliceGraph;
+using features::SliceNode;
 
-  /// K_x K_y [K_z] P over the whole frame, passes in the order x, y, z.
-  const Volume& apply(const Kernel& kx, const Kernel& ky, const Kernel& kz) {
-    const Volume& xy = xy_pass(kx, ky);
-    if (in_2d_) return xy;
-    auto key = std::make_tuple(&kx, &ky, &kz);
-    auto it = xyz_.find(key);
-    if (it == xyz_.end())
-      it = xyz_.emplace(key, features::convolve(xy, Axis::z, kz, 0, xy.extent().z)).first;
-    return it->second;
+// Where the block's part of a frame slice goes in the output planes: rows `rows` of the slice,
+// each `n` samples from `src` within the slice to `dst` within the channel plane.
+struct SliceLayout {
+  std::int64_t rows = 1, n = 0;
+  std::int64_t src_row0 = 0, src_stride = 0;  ///< offset of the first block sample in the slice, row stride
+  std::int64_t dst0 = 0, dst_stride = 0;      ///< offset in the output plane for this slice, row stride
+};
+
+// One output of a scale: reads node slices, writes channel rows.
+using Emitter = std::function<void(std::int64_t s, const SliceLayout&)>;
+
+class ScaleBank {
+ public:
+  ScaleBank(const ScalePlan& sp, SliceGraph& graph, PlanarBlock& out, int input_channel)
+      : sp_(sp), g_(graph), out_(out), c_(input_channel) {
+    p_ = g_.presmoothed(sp.pre);
+    for (const Selected& op : sp.ops) add(op);
+  }
+
+  void emit(std::int64_t s, const SliceLayout& l) {
+    for (auto& e : emitters_) e(s, l);
   }
 
  private:
-  const Volume& xy_pass(const Kernel& kx, const Kernel& ky) {
-    auto key = std::make_pair(&kx, &ky);
-    auto it = xy_.find(key);
-    if (it != xy_.end()) return it->second;
-    auto xit = x_.find(&kx);
-    if (xit == x_.end()) xit = x_.emplace(&kx, features::convolve(p_, Axis::x, kx, 0, p_.extent().x)).first;
-    return xy_.emplace(key, features::convolve(xit->second, Axis::y, ky, 0, p_.extent().y)).first->second;
+  SliceNode* sep(const Kernel& kx, const Kernel& ky, const Kernel& kz) { return g_.separable(p_, kx, ky, kz); }
+
+  // fn(dst rows..., src rows..., n) for each block row of slice s.
+  template <std::size_t N, std::size_t M, class Fn>
+  Emitter rows(std::array<int, N> channels, std::array<SliceNode*, M> nodes, Fn fn) {
+    return [this, channels, nodes, fn](std::int64_t s, const SliceLayout& l) {
+      std::array<const float*, M> src{};
+      // Fetching one node never evicts another's slice s: nodes only advance their own rings.
+      for (std::size_t m = 0; m < M; ++m) src[m] = nodes[m]->get(s).data;
+      for (std::int64_t r = 0; r < l.rows; ++r) {
+        std::array<float*, N> dst{};
+        for (std::size_t k = 0; k < N; ++k) dst[k] = out_.channel(channels[k]) + l.dst0 + r * l.dst_stride;
+        std::array<const float*, M> row{};
+        for (std::size_t m = 0; m < M; ++m) row[m] = src[m] + l.src_row0 + r * l.src_stride;
+        fn(dst, row, l.n);
+      }
+    };
   }
 
-  const Volume& p_;
-  bool in_2d_;
-  std::map<const Kernel*, Volume> x_;
-  std::map<std::pair<const Kernel*, const Kernel*>, Volume> xy_;
-  std::map<std::tuple<const Kernel*, const Kernel*, const Kernel*>, Volume> xyz_;
-};
-
-// Rows of the block inside a frame volume, handed to `fn(frame row, output row offset)`.
-template <class Fn>
-void for_block_rows(const Extent& frame, const Extent& off, const Extent& block, Fn&& fn) {
-  for (std::int64_t z = 0; z < block.z; ++z)
-    for (std::int64_t y = 0; y < block.y; ++y)
-      fn(((z + off.z) * frame.y + (y + off.y)) * frame.x + off.x, (z * block.y + y) * block.x);
-}
-
-struct Output {
-  PlanarBlock* block;
-  Extent frame;   ///< extent of the per-scale filter frame
-  Extent offset;  ///< block offset inside the frame
-  Extent n;       ///< block extent
-  float* plane(int channel) const { return block->channel(channel); }
-};
-
-Volume smooth(const ConstView& v, const Kernel& k, bool three_d) {
-  Volume x = features::convolve(v, Axis::x, k, 0, v.n.x);
-  Volume xy = features::convolve(x, Axis::y, k, 0, v.n.y);
-  if (!three_d) return xy;
-  return features::convolve(xy, Axis::z, k, 0, v.n.z);
-}
-
-template <class Fn>
-void emit_rows(const Output& out, int ch, Fn&& fn) {
-  float* dst = out.plane(ch);
-  for_block_rows(out.frame, out.offset, out.n, [&](std::int64_t f, std::int64_t o) { fn(f, dst + o, out.n.x); });
-}
-
-void emit_eigen(const Output& out, int ch, bool three_d, const Volume& xx, const Volume& xy, const Volume& yy,
-                const Volume* zz, const Volume* xz, const Volume* yz) {
-  float* e0 = out.plane(ch);
-  float* e1 = out.plane(ch + 1);
-  float* e2 = three_d ? out.plane(ch + 2) : nullptr;
-  for_block_rows(out.frame, out.offset, out.n, [&](std::int64_t f, std::int64_t o) {
-    if (three_d)
-      features::eigenvalues_3d({zz->data() + f, yz->data() + f, xz->data() + f, yy.data() + f, xy.data() + f,
-                                xx.data() + f},
-                               out.n.x, e0 + o, e1 + o, e2 + o);
-    else
-      features::eigenvalues_2d(xx.data() + f, xy.data() + f, yy.data() + f, out.n.x, e0 + o, e1 + o);
-  });
-}
-
-Volume product(const Volume& a, const Volume& b) {
-  Volume out(a.extent());
-  const float* pa = a.data();
-  const float* pb = b.data();
-  float* po = out.data();
-  const std::int64_t n = a.extent().size();
-  for (std::int64_t i = 0; i < n; ++i) po[i] = pa[i] * pb[i];
-  return out;
-}
-
-// The features of one scale for one input channel (§2.5), from the presmoothed frame P.
-void compute_features(const ScalePlan& sp, const Volume& p, const Output& out, int input_channel) {
-  const bool three_d = !sp.in_2d;
-  Separable sep(p, sp.in_2d);
-  const Kernel& g0 = sp.g[0];
-  const Kernel& g1 = sp.g[1];
-  const Kernel& g2 = sp.g[2];
-  for (const Selected& op : sp.ops) {
-    const int ch = op.first_channel + input_channel * op.components;
+  void add(const Selected& op) {
+    const int ch = op.first_channel + c_ * op.components;
+    const bool three_d = g_.three_d();
+    const Kernel& g0 = sp_.g[0];
+    const Kernel& g1 = sp_.g[1];
+    const Kernel& g2 = sp_.g[2];
+    using Dst1 = std::array<float*, 1>;
     switch (op.kind) {
-      case FeatureKind::GaussianSmoothing: {
-        const Volume& v = sep.apply(g0, g0, g0);
-        emit_rows(out, ch, [&](std::int64_t f, float* dst, std::int64_t n) {
-          std::memcpy(dst, v.data() + f, static_cast<std::size_t>(n) * sizeof(float));
-        });
+      case FeatureKind::GaussianSmoothing:
+        emitters_.push_back(rows<1, 1>({ch}, {sep(g0, g0, g0)}, [](Dst1 d, std::array<const float*, 1> a, std::int64_t n) {
+          std::memcpy(d[0], a[0], static_cast<std::size_t>(n) * sizeof(float));
+        }));
         break;
-      }
-      case FeatureKind::LaplacianOfGaussian: {
-        const Volume& xx = sep.apply(g2, g0, g0);
-        const Volume& yy = sep.apply(g0, g2, g0);
-        const Volume* zz = three_d ? &sep.apply(g0, g0, g2) : nullptr;
-        emit_rows(out, ch, [&](std::int64_t f, float* dst, std::int64_t n) {
-          const float* a = xx.data() + f;
-          const float* b = yy.data() + f;
-          for (std::int64_t i = 0; i < n; ++i) dst[i] = a[i] + b[i];
-          if (zz) {
-            const float* c = zz->data() + f;
-            for (std::int64_t i = 0; i < n; ++i) dst[i] = dst[i] + c[i];
-          }
-        });
+      case FeatureKind::LaplacianOfGaussian:
+        if (three_d)
+          emitters_.push_back(rows<1, 3>({ch}, {sep(g2, g0, g0), sep(g0, g2, g0), sep(g0, g0, g2)},
+                                         [](Dst1 d, std::array<const float*, 3> a, std::int64_t n) {
+                                           features::add_rows(a[0], a[1], a[2], n, d[0]);
+                                         }));
+        else
+          emitters_.push_back(rows<1, 2>({ch}, {sep(g2, g0, g0), sep(g0, g2, g0)},
+                                         [](Dst1 d, std::array<const float*, 2> a, std::int64_t n) {
+                                           features::add_rows(a[0], a[1], n, d[0]);
+                                         }));
         break;
-      }
-      case FeatureKind::GaussianGradientMagnitude: {
-        const Volume& gx = sep.apply(g1, g0, g0);
-        const Volume& gy = sep.apply(g0, g1, g0);
-        const Volume* gz = three_d ? &sep.apply(g0, g0, g1) : nullptr;
-        emit_rows(out, ch, [&](std::int64_t f, float* dst, std::int64_t n) {
-          const float* a = gx.data() + f;
-          const float* b = gy.data() + f;
-          if (gz) {
-            const float* c = gz->data() + f;
-            for (std::int64_t i = 0; i < n; ++i) dst[i] = std::sqrt(a[i] * a[i] + b[i] * b[i] + c[i] * c[i]);
-          } else {
-            for (std::int64_t i = 0; i < n; ++i) dst[i] = std::sqrt(a[i] * a[i] + b[i] * b[i]);
-          }
-        });
+      case FeatureKind::GaussianGradientMagnitude:
+        if (three_d)
+          emitters_.push_back(rows<1, 3>({ch}, {sep(g1, g0, g0), sep(g0, g1, g0), sep(g0, g0, g1)},
+                                         [](Dst1 d, std::array<const float*, 3> a, std::int64_t n) {
+                                           features::magnitude_rows(a[0], a[1], a[2], n, d[0]);
+                                         }));
+        else
+          emitters_.push_back(rows<1, 2>({ch}, {sep(g1, g0, g0), sep(g0, g1, g0)},
+                                         [](Dst1 d, std::array<const float*, 2> a, std::int64_t n) {
+                                           features::magnitude_rows(a[0], a[1], n, d[0]);
+                                         }));
         break;
-      }
       case FeatureKind::DifferenceOfGaussians: {
-        const Volume& wide = sep.apply(g0, g0, g0);
-        const Kernel& dn = sp.dog_narrow;
-        const Volume& narrow = sep.apply(dn, dn, dn);
-        emit_rows(out, ch, [&](std::int64_t f, float* dst, std::int64_t n) {
-          const float* a = wide.data() + f;
-          const float* b = narrow.data() + f;
-          for (std::int64_t i = 0; i < n; ++i) dst[i] = a[i] - b[i];
-        });
+        const Kernel& dn = sp_.dog_narrow;
+        emitters_.push_back(rows<1, 2>({ch}, {sep(g0, g0, g0), sep(dn, dn, dn)},
+                                       [](Dst1 d, std::array<const float*, 2> a, std::int64_t n) {
+                                         features::subtract_rows(a[0], a[1], n, d[0]);
+                                       }));
         break;
       }
       case FeatureKind::StructureTensorEigenvalues: {
         // Gradient at σ/2, tensor averaged at σ: what ilastik's call of its filter library
         // computes (§2.5.5), not the textbook meaning of its arguments.
-        const Kernel& s0 = sp.st_grad[0];
-        const Kernel& s1 = sp.st_grad[1];
-        const Volume& gx = sep.apply(s1, s0, s0);
-        const Volume& gy = sep.apply(s0, s1, s0);
-        Volume txx = smooth(product(gx, gx), g0, three_d);
-        Volume txy = smooth(product(gx, gy), g0, three_d);
-        Volume tyy = smooth(product(gy, gy), g0, three_d);
+        const Kernel& s0 = sp_.st_grad[0];
+        const Kernel& s1 = sp_.st_grad[1];
+        SliceNode* gx = sep(s1, s0, s0);
+        SliceNode* gy = sep(s0, s1, s0);
+        auto tensor = [&](SliceNode* a, SliceNode* b) { return g_.separable(g_.product(a, b), g0, g0, g0); };
         if (three_d) {
-          const Volume& gz = sep.apply(s0, s0, s1);
-          Volume tzz = smooth(product(gz, gz), g0, true);
-          Volume txz = smooth(product(gx, gz), g0, true);
-          Volume tyz = smooth(product(gy, gz), g0, true);
-          emit_eigen(out, ch, true, txx, txy, tyy, &tzz, &txz, &tyz);
+          SliceNode* gz = sep(s0, s0, s1);
+          add_eigen3(ch, {tensor(gz, gz), tensor(gy, gz), tensor(gx, gz), tensor(gy, gy), tensor(gx, gy), tensor(gx, gx)});
         } else {
-          emit_eigen(out, ch, false, txx, txy, tyy, nullptr, nullptr, nullptr);
+          add_eigen2(ch, tensor(gx, gx), tensor(gx, gy), tensor(gy, gy));
         }
         break;
       }
-      case FeatureKind::HessianOfGaussianEigenvalues: {
-        const Volume& hxx = sep.apply(g2, g0, g0);
-        const Volume& hxy = sep.apply(g1, g1, g0);
-        const Volume& hyy = sep.apply(g0, g2, g0);
+      case FeatureKind::HessianOfGaussianEigenvalues:
         if (three_d)
-          emit_eigen(out, ch, true, hxx, hxy, hyy, &sep.apply(g0, g0, g2), &sep.apply(g1, g0, g1),
-                     &sep.apply(g0, g1, g1));
+          add_eigen3(ch, {sep(g0, g0, g2), sep(g0, g1, g1), sep(g1, g0, g1), sep(g0, g2, g0), sep(g1, g1, g0),
+                          sep(g2, g0, g0)});
         else
-          emit_eigen(out, ch, false, hxx, hxy, hyy, nullptr, nullptr, nullptr);
+          add_eigen2(ch, sep(g2, g0, g0), sep(g1, g1, g0), sep(g0, g2, g0));
         break;
-      }
     }
   }
-}
+
+  void add_eigen2(int ch, SliceNode* xx, SliceNode* xy, SliceNode* yy) {
+    emitters_.push_back(rows<2, 3>({ch, ch + 1}, {xx, xy, yy},
+                                   [](std::array<float*, 2> d, std::array<const float*, 3> a, std::int64_t n) {
+                                     features::eigenvalues_2d(a[0], a[1], a[2], n, d[0], d[1]);
+                                   }));
+  }
+
+  /// Entries in the order zz, yz, xz, yy, xy, xx.
+  void add_eigen3(int ch, std::array<SliceNode*, 6> t) {
+    emitters_.push_back(rows<3, 6>({ch, ch + 1, ch + 2}, t,
+                                   [](std::array<float*, 3> d, std::array<const float*, 6> a, std::int64_t n) {
+                                     features::eigenvalues_3d({a[0], a[1], a[2], a[3], a[4], a[5]}, n, d[0], d[1], d[2]);
+                                   }));
+  }
+
+  const ScalePlan& sp_;
+  SliceGraph& g_;
+  PlanarBlock& out_;
+  int c_;
+  SliceNode* p_ = nullptr;
+  std::vector<Emitter> emitters_;
+};
 
 }  // namespace
 
@@ -381,14 +341,36 @@ void FeatureEngine::compute(const PlanarBlock& input, const Box& block, PlanarBl
     ConstView source = features::crop(whole, offset_in(source_box, input.box), extent_of(source_box));
     const Extent fo = offset_in(frame, source_box);
     const Extent fn = extent_of(frame);
-    // Presmoothing (§2.2), passes x, y, z, each keeping only what the frame needs.
-    Volume px = features::convolve(source, Axis::x, sp.pre, fo.x, fn.x);
-    Volume p = features::convolve(px, Axis::y, sp.pre, fo.y, fn.y);
-    if (three_d) p = features::convolve(p, Axis::z, sp.pre, fo.z, fn.z);
-    px = Volume();
-
-    Output o{&out, fn, offset_in(block, frame), extent_of(block)};
-    compute_features(sp, p, o, c);
+    const Extent bo = offset_in(block, frame);
+    const Extent bn = extent_of(block);
+    SliceLayout l;
+    l.n = bn.x;
+    if (three_d) {
+      // Stream along z; each slice is an F_y × F_x plane, the block part is B_y rows of it.
+      SliceGraph graph(source, true, fo, fn);
+      ScaleBank bank(sp, graph, out, c);
+      l.rows = bn.y;
+      l.src_row0 = bo.y * fn.x + bo.x;
+      l.src_stride = fn.x;
+      l.dst_stride = bn.x;
+      for (std::int64_t j = 0; j < bn.z; ++j) {
+        l.dst0 = j * bn.y * bn.x;
+        bank.emit(bo.z + j, l);
+      }
+    } else {
+      // Each z-slice on its own, streaming along y; each slice is one row.
+      for (std::int64_t z = 0; z < bn.z; ++z) {
+        ConstView plane = features::crop(source, Extent{z + (block.begin[0] - source_box.begin[0]), 0, 0},
+                                         Extent{1, source.n.y, source.n.x});
+        SliceGraph graph(plane, false, Extent{0, fo.y, fo.x}, Extent{1, fn.y, fn.x});
+        ScaleBank bank(sp, graph, out, c);
+        l.src_row0 = bo.x;
+        for (std::int64_t j = 0; j < bn.y; ++j) {
+          l.dst0 = (z * bn.y + j) * bn.x;
+          bank.emit(bo.y + j, l);
+        }
+      }
+    }
   });
 }
 

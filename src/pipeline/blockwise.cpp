@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <algorithm>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -39,20 +40,46 @@ std::array<std::int64_t, 3> default_block_shape(const ImageGeometry& image, cons
 
 namespace {
 
+// Finished blocks' buffers go back here and are reused by the next blocks: fresh allocations of
+// this size would be page-faulted in (and zeroed) for every block.
+class BufferPool {
+ public:
+  PlanarBlock take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.empty()) return {};
+    PlanarBlock b = std::move(free_.back());
+    free_.pop_back();
+    return b;
+  }
+  void give(PlanarBlock&& b) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(std::move(b));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<PlanarBlock> free_;
+};
+
 class FeatureBlockWork final : public BlockWork {
  public:
-  FeatureBlockWork(const FeatureEngine& engine, Box block, std::int64_t t) : engine_(engine), block_(block), t_(t) {}
-  void compute() override {
-    engine_.compute(input, block_, output);
-    input = PlanarBlock();
+  FeatureBlockWork(const FeatureEngine& engine, BufferPool& pool, Box block, std::int64_t t)
+      : engine_(engine), pool_(pool), block_(block), t_(t), input(pool.take()), output(pool.take()) {}
+  ~FeatureBlockWork() override {
+    pool_.give(std::move(input));
+    pool_.give(std::move(output));
   }
-  PlanarBlock input, output;
+  void compute() override { engine_.compute(input, block_, output); }
   std::int64_t t() const { return t_; }
 
  private:
   const FeatureEngine& engine_;
+  BufferPool& pool_;
   Box block_;
   std::int64_t t_;
+
+ public:
+  PlanarBlock input, output;
 };
 
 }  // namespace
@@ -72,20 +99,20 @@ void compute_features_blockwise(const ImageSource& source, const FeatureEngine& 
   const std::int64_t times = source.info().extent('t');
   const std::size_t total = blocks.size() * static_cast<std::size_t>(times);
 
+  BufferPool pool;
   with_thread_limit(options.threads, [&] {
     BlockPipeline p;
     p.blocks = total;
     p.read = [&](std::size_t i) {
       const std::int64_t t = static_cast<std::int64_t>(i / blocks.size());
       const Box& block = blocks[i % blocks.size()];
-      auto work = std::make_unique<FeatureBlockWork>(engine, block, t);
+      auto work = std::make_unique<FeatureBlockWork>(engine, pool, block, t);
       source.read(t, engine.input_box(block), work->input);
       return work;
     };
     p.write = [&](BlockWork& w, std::size_t i) {
       auto& work = static_cast<FeatureBlockWork&>(w);
       sink(work.t(), work.output);
-      work.output = PlanarBlock();
       if (options.progress) options.progress(i + 1, total);
     };
     run_blockwise(p);

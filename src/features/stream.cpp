@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+#include "stream.hpp"
+
+#include <algorithm>
+
+#include "convolve.hpp"
+#include "rows.hpp"
+#include "ilpkit/error.hpp"
+
+namespace ilpkit::features {
+
+namespace {
+
+// Lead and lag between consumers of one node within one output slice: the structure tensor's
+// gradient-then-average chain reads presmoothed slices up to 3 away from the output slice.
+constexpr std::int64_t kSlack = 8;
+
+ConstView contiguous(const float* data, const Extent& shape) { return {data, shape, shape.y * shape.x, shape.x}; }
+
+class SourceNode final : public SliceNode {
+ public:
+  SourceNode(const ConstView& v, bool three_d)
+      : SliceNode(three_d ? Extent{1, v.n.y, v.n.x} : Extent{1, 1, v.n.x}, three_d ? v.n.z : v.n.y),
+        view_(v),
+        three_d_(three_d) {}
+  ConstView get(std::int64_t s) override {
+    if (three_d_) return {view_.row(s, 0), shape(), view_.sz, view_.sy};
+    return {view_.row(0, s), shape(), 0, view_.n.x};
+  }
+
+ protected:
+  void make(std::int64_t, float*) override {}
+
+ private:
+  ConstView view_;
+  bool three_d_;
+};
+
+// Filters within each slice: x (rows), or x then y (planes), keeping outputs [first, first+n).
+class InSliceNode final : public SliceNode {
+ public:
+  InSliceNode(SliceNode* in, const Kernel* kx, const Kernel* ky, Extent first, Extent n)
+      : SliceNode(n, in->count()), in_(in), kx_(kx), ky_(ky), first_(first) {}
+
+ protected:
+  void make(std::int64_t s, float* out) override {
+    const ConstView src = in_->get(s);
+    const Extent& n = shape();
+    if (!ky_) {
+      convolve(src, Axis::x, *kx_, first_.x, View{out, n, n.y * n.x, n.x});
+      return;
+    }
+    // x over every row of the source plane, then y keeping the wanted rows.
+    thread_local std::vector<float> tmp;
+    const Extent mid{1, src.n.y, n.x};
+    tmp.resize(static_cast<std::size_t>(mid.size()));
+    convolve(src, Axis::x, *kx_, first_.x, View{tmp.data(), mid, mid.y * mid.x, mid.x});
+    convolve(contiguous(tmp.data(), mid), Axis::y, *ky_, first_.y, View{out, n, n.y * n.x, n.x});
+  }
+
+ private:
+  SliceNode* in_;
+  const Kernel* kx_;
+  const Kernel* ky_;
+  Extent first_;
+};
+
+// Filters across slices (y for rows, z for planes) with mirror borders at the input's ends.
+class StreamNode final : public SliceNode {
+ public:
+  StreamNode(SliceNode* in, const Kernel* k, std::int64_t first, std::int64_t count)
+      : SliceNode(in->shape(), count), in_(in), k_(k), first_(first) {
+    in_->need_radius(k->copy ? 0 : k->radius());
+  }
+
+ protected:
+  void make(std::int64_t s, float* out) override {
+    const int r = k_->copy ? 0 : k_->radius();
+    const std::int64_t len = in_->count();
+    thread_local std::vector<const float*> taps;
+    taps.resize(static_cast<std::size_t>(2 * r + 1));
+    // Highest slice first, so computing it cannot evict one already taken.
+    std::int64_t hi = 0;
+    for (int t = -r; t <= r; ++t) hi = std::max(hi, mirror_index(s + first_ + t, len));
+    in_->get(hi);
+    for (int t = -r; t <= r; ++t)
+      taps[static_cast<std::size_t>(t + r)] = in_->get(mirror_index(s + first_ + t, len)).data;
+    combine(taps.data(), shape().size(), *k_, out);
+  }
+
+ private:
+  SliceNode* in_;
+  const Kernel* k_;
+  std::int64_t first_;
+};
+
+class ProductNode final : public SliceNode {
+ public:
+  ProductNode(SliceNode* a, SliceNode* b) : SliceNode(a->shape(), a->count()), a_(a), b_(b) {}
+
+ protected:
+  void make(std::int64_t s, float* out) override {
+    multiply_rows(a_->get(s).data, b_->get(s).data, shape().size(), out);
+  }
+
+ private:
+  SliceNode* a_;
+  SliceNode* b_;
+};
+
+}  // namespace
+
+ConstView SliceNode::get(std::int64_t s) {
+  if (window_ == 0) {
+    window_ = std::min<std::int64_t>(count_, 2 * radius_need_ + 1 + kSlack);
+    ring_ = Volume(Extent{1, window_, shape_.size()});
+    tag_.assign(static_cast<std::size_t>(window_), -1);
+  }
+  if (s < 0 || s >= count_) throw Error(ErrorKind::Internal, "slice index outside the node");
+  while (computed_ < s) {
+    ++computed_;
+    const auto slot = static_cast<std::size_t>(computed_ % window_);
+    make(computed_, ring_.data() + slot * static_cast<std::size_t>(shape_.size()));
+    tag_[slot] = computed_;
+  }
+  const auto slot = static_cast<std::size_t>(s % window_);
+  if (tag_[slot] != s) throw Error(ErrorKind::Internal, "slice evicted before use (ring window too small)");
+  return contiguous(ring_.data() + slot * static_cast<std::size_t>(shape_.size()), shape_);
+}
+
+SliceGraph::SliceGraph(const ConstView& source, bool three_d, const Extent& frame_offset, const Extent& frame)
+    : three_d_(three_d), frame_offset_(frame_offset), frame_(frame) {
+  nodes_.push_back(std::make_unique<SourceNode>(source, three_d));
+  source_ = nodes_.back().get();
+}
+
+SliceNode* SliceGraph::in_slice(SliceNode* in, const Kernel* kx, const Kernel* ky, Extent first, Extent count) {
+  auto key = std::make_tuple(in, kx, ky);
+  auto it = in_slice_cache_.find(key);
+  if (it != in_slice_cache_.end()) return it->second;
+  nodes_.push_back(std::make_unique<InSliceNode>(in, kx, ky, first, count));
+  return in_slice_cache_[key] = nodes_.back().get();
+}
+
+SliceNode* SliceGraph::stream(SliceNode* in, const Kernel* k, std::int64_t first, std::int64_t count) {
+  auto key = std::make_pair(in, k);
+  auto it = stream_cache_.find(key);
+  if (it != stream_cache_.end()) return it->second;
+  nodes_.push_back(std::make_unique<StreamNode>(in, k, first, count));
+  return stream_cache_[key] = nodes_.back().get();
+}
+
+SliceNode* SliceGraph::presmoothed(const Kernel& pre) {
+  // Slices are rows (2-D: extent x) or planes (3-D: y × x) of the filter frame.
+  const Extent slice = three_d_ ? Extent{1, frame_.y, frame_.x} : Extent{1, 1, frame_.x};
+  const Extent first = three_d_ ? Extent{0, frame_offset_.y, frame_offset_.x} : Extent{0, 0, frame_offset_.x};
+  SliceNode* a = in_slice(source_, &pre, three_d_ ? &pre : nullptr, first, slice);
+  return stream(a, &pre, three_d_ ? frame_offset_.z : frame_offset_.y, three_d_ ? frame_.z : frame_.y);
+}
+
+SliceNode* SliceGraph::separable(SliceNode* in, const Kernel& kx, const Kernel& ky, const Kernel& kz) {
+  const Extent& slice = in->shape();
+  if (three_d_) return stream(in_slice(in, &kx, &ky, Extent{0, 0, 0}, slice), &kz, 0, in->count());
+  return stream(in_slice(in, &kx, nullptr, Extent{0, 0, 0}, slice), &ky, 0, in->count());
+}
+
+SliceNode* SliceGraph::product(SliceNode* a, SliceNode* b) {
+  auto key = std::make_pair(a, b);
+  auto it = product_cache_.find(key);
+  if (it != product_cache_.end()) return it->second;
+  nodes_.push_back(std::make_unique<ProductNode>(a, b));
+  return product_cache_[key] = nodes_.back().get();
+}
+
+}  // namespace ilpkit::features

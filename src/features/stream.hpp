@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+// Streaming evaluation of separable filters: images are processed slice by slice along the
+// outermost filtered axis (rows along y in 2-D, planes along z in 3-D). Every intermediate
+// result lives in a small ring of slices, so a scale's whole filter bank works in cache and
+// only final feature values reach memory. Arithmetic per sample is exactly that of the
+// whole-volume passes (x, then y, then z; same kernels, same order).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+#include "kernel.hpp"
+#include "volume.hpp"
+
+namespace ilpkit::features {
+
+/// A producer of slices s ∈ [0, count) of `shape` (z = 1), each cached after its first use.
+class SliceNode {
+ public:
+  SliceNode(Extent shape, std::int64_t count) : shape_(shape), count_(count) {}
+  virtual ~SliceNode() = default;
+  SliceNode(const SliceNode&) = delete;
+  SliceNode& operator=(const SliceNode&) = delete;
+
+  const Extent& shape() const { return shape_; }
+  std::int64_t count() const { return count_; }
+  /// Consumers that read `2r + 1` neighbouring slices at once register r before the first get.
+  void need_radius(int r) { radius_need_ = std::max(radius_need_, r); }
+  /// The slice as a view (contiguous for computed nodes, strided for the source).
+  virtual ConstView get(std::int64_t s);
+
+ protected:
+  virtual void make(std::int64_t s, float* out) = 0;
+
+ private:
+  Extent shape_;
+  std::int64_t count_;
+  int radius_need_ = 0;
+  std::int64_t window_ = 0, computed_ = -1;
+  Volume ring_;  ///< window slices, from the thread's scratch pool
+  std::vector<std::int64_t> tag_;
+};
+
+/// Builds and shares the nodes of one scale's filter bank for one input channel.
+class SliceGraph {
+ public:
+  /// `source`: the presmoothing input region (the frame plus the presmoothing radius, clipped
+  /// to the image), `three_d`: stream along z with xy planes, else along y with rows (the
+  /// view must then have z extent 1). `frame_offset`/`frame`: the filter frame inside it.
+  SliceGraph(const ConstView& source, bool three_d, const Extent& frame_offset, const Extent& frame);
+
+  SliceNode* presmoothed(const Kernel& pre);
+  /// K_x K_y [K_z] applied to `in` (x, y, z order); in 2-D `kz` is ignored.
+  SliceNode* separable(SliceNode* in, const Kernel& kx, const Kernel& ky, const Kernel& kz);
+  SliceNode* product(SliceNode* a, SliceNode* b);
+  bool three_d() const { return three_d_; }
+
+ private:
+  SliceNode* in_slice(SliceNode* in, const Kernel* kx, const Kernel* ky, Extent first, Extent count);
+  SliceNode* stream(SliceNode* in, const Kernel* k, std::int64_t first, std::int64_t count);
+
+  bool three_d_;
+  Extent frame_offset_, frame_;
+  std::vector<std::unique_ptr<SliceNode>> nodes_;
+  SliceNode* source_ = nullptr;
+  std::map<std::tuple<SliceNode*, const Kernel*, const Kernel*>, SliceNode*> in_slice_cache_;
+  std::map<std::pair<SliceNode*, const Kernel*>, SliceNode*> stream_cache_;
+  std::map<std::pair<SliceNode*, SliceNode*>, SliceNode*> product_cache_;
+};
+
+}  // namespace ilpkit::features
