@@ -68,7 +68,8 @@ TEST(ImageIo, EveryHdf5DtypeIsCastWithoutNormalization) {
     auto src = open_image(file + "/" + e.name);
     EXPECT_EQ(src->info().axes, "yx") << e.name;
     EXPECT_EQ(src->info().axes_source, "default");
-    EXPECT_EQ(std::vector<float>(read_whole(*src).data.begin(), read_whole(*src).data.end()), e.values) << e.name;
+    auto values = read_whole(*src).data;
+    EXPECT_EQ(std::vector<float>(values.begin(), values.end()), e.values) << e.name;
   }
   // Several datasets and no internal path: refused with the list.
   EXPECT_THROW(open_image(file), Error);
