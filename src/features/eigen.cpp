@@ -19,11 +19,13 @@ constexpr double kTanPiOver8 = 0.41421356237309504880;
 template <class T>
 inline T atan_unit(T r) {
   const bool reduce = r > T(kTanPiOver8);
-  const T u = reduce ? (r - T(1)) / (r + T(1)) : r;
+  const T reduced = (r - T(1)) / (r + T(1));  // computed unconditionally: keeps the loop branch-free
+  const T u = reduce ? reduced : r;
   const T offset = reduce ? T(kPi / 4) : T(0);
   const T u2 = u * u;
-  T p = T(1) / T(27);
-  for (int k = 25; k >= 1; k -= 2) p = p * -u2 + T(1) / T(k);
+  // Coefficients 1/k as constants: a division per term would dominate the solver.
+  T p = T(1.0 / 27);
+  for (int k = 25; k >= 1; k -= 2) p = p * -u2 + T(1.0 / k);
   // p = Σ (-1)^m u^(2m) / (2m + 1)
   return offset + u * p;
 }
@@ -43,7 +45,7 @@ template <class T>
 inline T cos_impl(T x) {
   const T x2 = x * x;
   T p = T(1);
-  for (int k = 16; k >= 2; k -= 2) p = T(1) - x2 / T((k - 1) * k) * p;
+  for (int k = 16; k >= 2; k -= 2) p = T(1) - x2 * T(1.0 / ((k - 1) * k)) * p;
   return p;
 }
 
@@ -51,7 +53,7 @@ template <class T>
 inline T sin_impl(T x) {
   const T x2 = x * x;
   T p = T(1);
-  for (int k = 17; k >= 3; k -= 2) p = T(1) - x2 / T((k - 1) * k) * p;
+  for (int k = 17; k >= 3; k -= 2) p = T(1) - x2 * T(1.0 / ((k - 1) * k)) * p;
   return x * p;
 }
 
@@ -88,18 +90,19 @@ ILPKIT_SIMD_CLONES void eigenvalues_3d(const Tensor3& t, std::int64_t n, float* 
   for (std::int64_t i = 0; i < n; ++i) {
     double m = std::max(std::max(std::fabs(double(zz[i])), std::fabs(double(yz[i]))), std::fabs(double(xz[i])));
     m = std::max(std::max(m, std::fabs(double(yy[i]))), std::max(std::fabs(double(xy[i])), std::fabs(double(xx[i]))));
-    const double inv = m > 0 ? 1.0 / m : 0.0;
+    const double inv = (m > 0 ? 1.0 : 0.0) / (m > 0 ? m : 1.0);
     const double a00 = zz[i] * inv, a01 = yz[i] * inv, a02 = xz[i] * inv;
     const double a11 = yy[i] * inv, a12 = xy[i] * inv, a22 = xx[i] * inv;
     const double c0 = a00 * a11 * a22 + 2.0 * a01 * a02 * a12 - a00 * a12 * a12 - a11 * a02 * a02 - a22 * a01 * a01;
     const double c1 = a00 * a11 - a01 * a01 + a00 * a22 - a02 * a02 + a11 * a22 - a12 * a12;
     const double c2 = a00 + a11 + a22;
-    const double c2_3 = c2 / 3;
-    const double a_3 = std::min((c1 - c2 * c2_3) / 3, 0.0);
+    constexpr double kThird = 1.0 / 3;
+    const double c2_3 = c2 * kThird;
+    const double a_3 = std::min((c1 - c2 * c2_3) * kThird, 0.0);
     const double half_b = 0.5 * (c0 + c2_3 * (2.0 * c2_3 * c2_3 - c1));
     const double q = std::min(half_b * half_b + a_3 * a_3 * a_3, 0.0);
     const double rho = std::sqrt(-a_3);
-    const double phi = atan2_impl(std::sqrt(-q), half_b) / 3;
+    const double phi = atan2_impl(std::sqrt(-q), half_b) * kThird;
     const double cs = cos_impl(phi), sn = sin_impl(phi);
     const double r0 = c2_3 + 2.0 * rho * cs;
     const double r1 = c2_3 - rho * (cs + kSqrt3 * sn);
