@@ -15,23 +15,11 @@
 #include <utility>
 #include <vector>
 
+#include "ilpkit/box.hpp"
 #include "ilpkit/features.hpp"
 #include "ilpkit/project.hpp"
 
 namespace ilpkit {
-
-/// A box of voxels [begin, end) in (z, y, x) order; 2-D images have z extent 1.
-struct Box {
-  std::array<std::int64_t, 3> begin{0, 0, 0};
-  std::array<std::int64_t, 3> end{1, 1, 1};
-
-  std::int64_t extent(int axis) const { return end[static_cast<std::size_t>(axis)] - begin[static_cast<std::size_t>(axis)]; }
-  std::int64_t volume() const { return extent(0) * extent(1) * extent(2); }
-  bool contains(const Box& inner) const;
-  /// Grown by `halo` on both sides of each axis, then clipped to `clip`.
-  Box grown(const std::array<std::int64_t, 3>& halo, const Box& clip) const;
-  bool operator==(const Box& o) const { return begin == o.begin && end == o.end; }
-};
 
 /// An allocator that leaves elements uninitialized on resize: feature blocks are written in
 /// full before they are read, and zero-filling hundreds of megabytes costs real time.
@@ -67,6 +55,17 @@ struct PlanarBlock {
   const float* channel(int c) const { return data.data() + static_cast<std::int64_t>(c) * plane_size(); }
 };
 
+/// Where compute() writes: sample (channel c, z, y, x) of the block, coordinates relative to
+/// the block's begin, goes to data[c·channel_stride + z·z_stride + y·y_stride + x]. Lets callers
+/// write straight into a larger array (a whole-image stack) instead of a block buffer.
+struct FeatureOutput {
+  float* data = nullptr;
+  std::int64_t channel_stride = 0, z_stride = 0, y_stride = 0;
+
+  /// The layout of a PlanarBlock over `box`.
+  static FeatureOutput planar(float* data, const Box& box);
+};
+
 class FeatureEngine {
  public:
   /// Checks the selection against the image the way ilastik does: unknown ids and a bad matrix
@@ -86,6 +85,7 @@ class FeatureEngine {
   /// `input` must cover exactly input_box(block) with the image's channel count. Parallel over
   /// scales and channels; the result does not depend on the thread count.
   void compute(const PlanarBlock& input, const Box& block, PlanarBlock& out) const;
+  void compute(const PlanarBlock& input, const Box& block, const FeatureOutput& out) const;
 
   struct Plan;
 

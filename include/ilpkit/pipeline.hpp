@@ -13,12 +13,11 @@
 
 namespace ilpkit {
 
-/// Blocks of `block_shape` (z, y, x) tiling `image`, in z, y, x order; edge blocks are smaller.
-std::vector<Box> block_grid(const Box& image, const std::array<std::int64_t, 3>& block_shape);
-
 /// The default block shape for an image: whole images when small, otherwise blocks large enough
 /// that the halo costs little and small enough that a few in flight stay within memory.
-std::array<std::int64_t, 3> default_block_shape(const ImageGeometry& image, const std::array<std::int64_t, 3>& halo);
+/// `output_channels` > 0 also caps a block's output buffer (float32 × channels) at 256 MB.
+std::array<std::int64_t, 3> default_block_shape(const ImageGeometry& image, const std::array<std::int64_t, 3>& halo,
+                                                std::size_t output_channels = 0);
 
 struct BlockwiseOptions {
   int threads = 0;                              ///< 0: all cores
@@ -32,5 +31,11 @@ struct BlockwiseOptions {
 void compute_features_blockwise(const ImageSource& source, const FeatureEngine& engine,
                                 const BlockwiseOptions& options,
                                 const std::function<void(std::int64_t, const PlanarBlock&)>& sink);
+
+/// Features of time point `t` of `source` written straight into `out`, which addresses the whole
+/// image (coordinates relative to the image origin): no block buffers, so memory is the
+/// destination plus the blocks' inputs and filter state.
+void compute_features_into(const ImageSource& source, const FeatureEngine& engine, const BlockwiseOptions& options,
+                           std::int64_t t, const FeatureOutput& out);
 
 }  // namespace ilpkit

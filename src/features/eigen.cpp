@@ -75,9 +75,10 @@ ILPKIT_SIMD_CLONES void eigenvalues_2d(const float* __restrict a, const float* _
 }
 
 // Eberly's closed form. It is exact in theory but loses half the digits near repeated
-// eigenvalues (sqrt of a cancelled Q), so it runs in double: the tensor entries are float32
-// and eigenvalues of symmetric matrices are perfectly conditioned, so the result is then
-// accurate to float precision, well inside the spread of ilastik's own float32 solver.
+// eigenvalues (sqrt of a cancelled Q), so the characteristic polynomial and Q are formed in
+// double; the angle and roots then need only float. Eigenvalues of symmetric matrices are
+// perfectly conditioned, so the result is accurate to float precision, well inside the spread
+// of ilastik's own float32 solver.
 ILPKIT_SIMD_CLONES void eigenvalues_3d(const Tensor3& t, std::int64_t n, float* __restrict ev0, float* __restrict ev1,
                     float* __restrict ev2) {
   const float* __restrict zz = t.zz;
@@ -86,7 +87,6 @@ ILPKIT_SIMD_CLONES void eigenvalues_3d(const Tensor3& t, std::int64_t n, float* 
   const float* __restrict yy = t.yy;
   const float* __restrict xy = t.xy;
   const float* __restrict xx = t.xx;
-  constexpr double kSqrt3 = 1.7320508075688772935;
   for (std::int64_t i = 0; i < n; ++i) {
     double m = std::max(std::max(std::fabs(double(zz[i])), std::fabs(double(yz[i]))), std::fabs(double(xz[i])));
     m = std::max(std::max(m, std::fabs(double(yy[i]))), std::max(std::fabs(double(xy[i])), std::fabs(double(xx[i]))));
@@ -101,19 +101,23 @@ ILPKIT_SIMD_CLONES void eigenvalues_3d(const Tensor3& t, std::int64_t n, float* 
     const double a_3 = std::min((c1 - c2 * c2_3) * kThird, 0.0);
     const double half_b = 0.5 * (c0 + c2_3 * (2.0 * c2_3 * c2_3 - c1));
     const double q = std::min(half_b * half_b + a_3 * a_3 * a_3, 0.0);
-    const double rho = std::sqrt(-a_3);
-    const double phi = atan2_impl(std::sqrt(-q), half_b) * kThird;
-    const double cs = cos_impl(phi), sn = sin_impl(phi);
-    const double r0 = c2_3 + 2.0 * rho * cs;
-    const double r1 = c2_3 - rho * (cs + kSqrt3 * sn);
-    const double r2 = c2_3 - rho * (cs - kSqrt3 * sn);
+    // The cancellation is behind us: the trigonometric part is well conditioned in float.
+    constexpr float kSqrt3f = 1.7320508f;
+    const float rho = std::sqrt(static_cast<float>(-a_3));
+    const float phi = atan2_impl(std::sqrt(static_cast<float>(-q)), static_cast<float>(half_b)) * (1.0f / 3);
+    const float cs = cos_impl(phi), sn = sin_impl(phi);
+    const float c = static_cast<float>(c2_3);
+    const float r0 = c + 2.0f * rho * cs;
+    const float r1 = c - rho * (cs + kSqrt3f * sn);
+    const float r2 = c - rho * (cs - kSqrt3f * sn);
     // Sorting network: exact selection of largest, middle and smallest.
-    const double hi01 = std::max(r0, r1), lo01 = std::min(r0, r1);
-    const double hi2 = std::max(lo01, r2), lo = std::min(lo01, r2);
-    const double hi = std::max(hi01, hi2), mid = std::min(hi01, hi2);
-    ev0[i] = static_cast<float>(hi * m);
-    ev1[i] = static_cast<float>(mid * m);
-    ev2[i] = static_cast<float>(lo * m);
+    const float hi01 = std::max(r0, r1), lo01 = std::min(r0, r1);
+    const float hi2 = std::max(lo01, r2), lo = std::min(lo01, r2);
+    const float hi = std::max(hi01, hi2), mid = std::min(hi01, hi2);
+    const float mf = static_cast<float>(m);
+    ev0[i] = hi * mf;
+    ev1[i] = mid * mf;
+    ev2[i] = lo * mf;
   }
 }
 

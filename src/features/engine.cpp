@@ -34,6 +34,10 @@ namespace {
 /// structure tensor: radius-1 gradient then radius-2 averaging), §2.9.
 constexpr std::int64_t kOperatorHalo = 3;
 
+/// xy tile (y, x) of the 3-D feature stage: planes of (16 + 6) × (64 + 6) floats keep the
+/// rings of every filter node of a scale within the core's caches.
+constexpr std::int64_t kTile3d[2] = {16, 64};
+
 struct Selected {
   FeatureKind kind;
   int first_channel;  ///< output channel of input channel 0, component 0
@@ -64,21 +68,6 @@ struct FeatureEngine::Plan {
   std::vector<ScalePlan> scales;  ///< only scales with a selected feature
   std::array<std::int64_t, 3> halo{0, 0, 0};
 };
-
-bool Box::contains(const Box& o) const {
-  for (std::size_t a = 0; a < 3; ++a)
-    if (o.begin[a] < begin[a] || o.end[a] > end[a]) return false;
-  return true;
-}
-
-Box Box::grown(const std::array<std::int64_t, 3>& halo, const Box& clip) const {
-  Box out;
-  for (std::size_t a = 0; a < 3; ++a) {
-    out.begin[a] = std::max(begin[a] - halo[a], clip.begin[a]);
-    out.end[a] = std::min(end[a] + halo[a], clip.end[a]);
-  }
-  return out;
-}
 
 void PlanarBlock::reset(const Box& b, int channel_count) {
   box = b;
@@ -183,7 +172,7 @@ using features::SliceNode;
 struct SliceLayout {
   std::int64_t rows = 1, n = 0;
   std::int64_t src_row0 = 0, src_stride = 0;  ///< offset of the first block sample in the slice, row stride
-  std::int64_t dst0 = 0, dst_stride = 0;      ///< offset in the output plane for this slice, row stride
+  std::int64_t dst0 = 0, dst_stride = 0;      ///< offset in a channel's output for this slice, row stride
 };
 
 // One output of a scale: reads node slices, writes channel rows.
@@ -191,9 +180,11 @@ using Emitter = std::function<void(std::int64_t s, const SliceLayout&)>;
 
 class ScaleBank {
  public:
-  ScaleBank(const ScalePlan& sp, SliceGraph& graph, PlanarBlock& out, int input_channel)
+  /// `presmoothed_source`: the graph's source is P already (else the graph presmooths).
+  ScaleBank(const ScalePlan& sp, SliceGraph& graph, const FeatureOutput& out, int input_channel,
+            bool presmoothed_source)
       : sp_(sp), g_(graph), out_(out), c_(input_channel) {
-    p_ = g_.presmoothed(sp.pre);
+    p_ = presmoothed_source ? g_.source() : g_.presmoothed(sp.pre);
     for (const Selected& op : sp.ops) add(op);
   }
 
@@ -213,7 +204,8 @@ class ScaleBank {
       for (std::size_t m = 0; m < M; ++m) src[m] = nodes[m]->get(s).data;
       for (std::int64_t r = 0; r < l.rows; ++r) {
         std::array<float*, N> dst{};
-        for (std::size_t k = 0; k < N; ++k) dst[k] = out_.channel(channels[k]) + l.dst0 + r * l.dst_stride;
+        for (std::size_t k = 0; k < N; ++k)
+          dst[k] = out_.data + channels[k] * out_.channel_stride + l.dst0 + r * l.dst_stride;
         std::array<const float*, M> row{};
         for (std::size_t m = 0; m < M; ++m) row[m] = src[m] + l.src_row0 + r * l.src_stride;
         fn(dst, row, l.n);
@@ -309,7 +301,7 @@ class ScaleBank {
 
   const ScalePlan& sp_;
   SliceGraph& g_;
-  PlanarBlock& out_;
+  const FeatureOutput& out_;
   int c_;
   SliceNode* p_ = nullptr;
   std::vector<Emitter> emitters_;
@@ -317,14 +309,22 @@ class ScaleBank {
 
 }  // namespace
 
+FeatureOutput FeatureOutput::planar(float* data, const Box& box) {
+  return {data, box.volume(), box.extent(1) * box.extent(2), box.extent(2)};
+}
+
 void FeatureEngine::compute(const PlanarBlock& input, const Box& block, PlanarBlock& out) const {
+  out.reset(block, static_cast<int>(plan_->channels.size()));
+  compute(input, block, FeatureOutput::planar(out.data.data(), block));
+}
+
+void FeatureEngine::compute(const PlanarBlock& input, const Box& block, const FeatureOutput& out) const {
   const Plan& plan = *plan_;
   if (!image_box().contains(block) || block.volume() <= 0)
     throw Error(ErrorKind::Internal, "feature block lies outside the image");
   if (!(input.box == input_box(block)) || input.channels != plan.image.channels ||
       static_cast<std::int64_t>(input.data.size()) != input.box.volume() * input.channels)
     throw Error(ErrorKind::Internal, "feature input does not cover the block plus halo");
-  out.reset(block, static_cast<int>(plan.channels.size()));
 
   const std::size_t n_channels = static_cast<std::size_t>(plan.image.channels);
   const Extent in_extent = extent_of(input.box);
@@ -346,27 +346,48 @@ void FeatureEngine::compute(const PlanarBlock& input, const Box& block, PlanarBl
     SliceLayout l;
     l.n = bn.x;
     if (three_d) {
-      // Stream along z; each slice is an F_y × F_x plane, the block part is B_y rows of it.
-      SliceGraph graph(source, true, fo, fn);
-      ScaleBank bank(sp, graph, out, c);
-      l.rows = bn.y;
-      l.src_row0 = bo.y * fn.x + bo.x;
-      l.src_stride = fn.x;
-      l.dst_stride = bn.x;
-      for (std::int64_t j = 0; j < bn.z; ++j) {
-        l.dst0 = j * bn.y * bn.x;
-        bank.emit(bo.z + j, l);
-      }
+      // P over the whole frame by three volume passes (large kernels run once per voxel, not
+      // once per tile), then the feature bank streams along z over small xy tiles of P so its
+      // rings of planes stay in cache.
+      features::Volume px = features::convolve(source, Axis::x, sp.pre, fo.x, fn.x);
+      features::Volume pxy = features::convolve(px, Axis::y, sp.pre, fo.y, fn.y);
+      px = features::Volume();
+      const features::Volume p = features::convolve(pxy, Axis::z, sp.pre, fo.z, fn.z);
+      pxy = features::Volume();
+      const auto tiles = block_grid(Box{{0, block.begin[1], block.begin[2]}, {1, block.end[1], block.end[2]}},
+                                    {1, kTile3d[0], kTile3d[1]});
+      parallel_for(tiles.size(), [&](std::size_t ti) {
+        const Box& tile = tiles[ti];
+        // The tile's frame within F: the tile plus the operator halo, clipped to F.
+        const std::int64_t y0 = std::max(tile.begin[1] - kOperatorHalo, frame.begin[1]);
+        const std::int64_t y1 = std::min(tile.end[1] + kOperatorHalo, frame.end[1]);
+        const std::int64_t x0 = std::max(tile.begin[2] - kOperatorHalo, frame.begin[2]);
+        const std::int64_t x1 = std::min(tile.end[2] + kOperatorHalo, frame.end[2]);
+        const Extent tn{fn.z, y1 - y0, x1 - x0};
+        ConstView tile_p = features::crop(p.view(), Extent{0, y0 - frame.begin[1], x0 - frame.begin[2]}, tn);
+        SliceGraph graph(tile_p, true, Extent{0, 0, 0}, tn);
+        ScaleBank bank(sp, graph, out, c, true);
+        SliceLayout tl;
+        tl.n = tile.extent(2);
+        tl.rows = tile.extent(1);
+        tl.src_row0 = (tile.begin[1] - y0) * tn.x + (tile.begin[2] - x0);
+        tl.src_stride = tn.x;
+        tl.dst_stride = out.y_stride;
+        for (std::int64_t j = 0; j < bn.z; ++j) {
+          tl.dst0 = j * out.z_stride + (tile.begin[1] - block.begin[1]) * out.y_stride + (tile.begin[2] - block.begin[2]);
+          bank.emit(bo.z + j, tl);
+        }
+      });
     } else {
       // Each z-slice on its own, streaming along y; each slice is one row.
       for (std::int64_t z = 0; z < bn.z; ++z) {
         ConstView plane = features::crop(source, Extent{z + (block.begin[0] - source_box.begin[0]), 0, 0},
                                          Extent{1, source.n.y, source.n.x});
         SliceGraph graph(plane, false, Extent{0, fo.y, fo.x}, Extent{1, fn.y, fn.x});
-        ScaleBank bank(sp, graph, out, c);
+        ScaleBank bank(sp, graph, out, c, false);
         l.src_row0 = bo.x;
         for (std::int64_t j = 0; j < bn.y; ++j) {
-          l.dst0 = (z * bn.y + j) * bn.x;
+          l.dst0 = z * out.z_stride + j * out.y_stride;
           bank.emit(bo.y + j, l);
         }
       }

@@ -53,6 +53,8 @@ class SliceGraph {
   SliceGraph(const ConstView& source, bool three_d, const Extent& frame_offset, const Extent& frame);
 
   SliceNode* presmoothed(const Kernel& pre);
+  /// The source slices themselves (when the caller has presmoothed already).
+  SliceNode* source() { return source_; }
   /// K_x K_y [K_z] applied to `in` (x, y, z order); in 2-D `kz` is ignored.
   SliceNode* separable(SliceNode* in, const Kernel& kx, const Kernel& ky, const Kernel& kz);
   SliceNode* product(SliceNode* a, SliceNode* b);

@@ -10,32 +10,28 @@
 
 namespace ilpkit {
 
-std::vector<Box> block_grid(const Box& image, const std::array<std::int64_t, 3>& shape) {
-  std::vector<Box> out;
-  for (std::size_t a = 0; a < 3; ++a)
-    if (shape[a] <= 0) throw Error(ErrorKind::Usage, "block shape must be positive");
-  for (std::int64_t z = image.begin[0]; z < image.end[0]; z += shape[0])
-    for (std::int64_t y = image.begin[1]; y < image.end[1]; y += shape[1])
-      for (std::int64_t x = image.begin[2]; x < image.end[2]; x += shape[2]) {
-        Box b;
-        b.begin = {z, y, x};
-        b.end = {std::min(z + shape[0], image.end[0]), std::min(y + shape[1], image.end[1]),
-                 std::min(x + shape[2], image.end[2])};
-        out.push_back(b);
-      }
-  return out;
-}
-
-std::array<std::int64_t, 3> default_block_shape(const ImageGeometry& image, const std::array<std::int64_t, 3>& halo) {
-  // About 1 M voxels per block and channel, with extents of at least 4× the halo where the
-  // image allows, so recomputed halo voxels stay a small fraction.
-  if (image.z == 1) {
-    const std::int64_t side = std::max<std::int64_t>(1024, 8 * halo[1]);
-    return {1, std::min(image.y, side), std::min(image.x, side)};
+std::array<std::int64_t, 3> default_block_shape(const ImageGeometry& image, const std::array<std::int64_t, 3>& halo,
+                                                std::size_t output_channels) {
+  // Large blocks: the presmoothing halo (up to 38 voxels per side at scale 10) is recomputed
+  // per block, so it should be a small fraction. The feature stage tiles blocks internally, so
+  // only memory limits their size: about 16 M voxels of filter state, and 256 MB of output.
+  std::int64_t budget = std::int64_t{16} << 20;
+  if (output_channels > 0)
+    budget = std::min<std::int64_t>(budget, (std::int64_t{256} << 20) / static_cast<std::int64_t>(4 * output_channels));
+  std::array<std::int64_t, 3> shape{image.z, image.y, image.x};
+  // Halve the longest axis (relative to its halo) until the block fits the budget.
+  while (shape[0] * shape[1] * shape[2] > budget) {
+    std::size_t axis = 0;
+    double best = -1;
+    for (std::size_t a = 0; a < 3; ++a) {
+      if (shape[a] <= 1) continue;
+      const double score = static_cast<double>(shape[a]) / static_cast<double>(std::max<std::int64_t>(halo[a], 1));
+      if (score > best) best = score, axis = a;
+    }
+    if (best < 0) break;
+    shape[axis] = (shape[axis] + 1) / 2;
   }
-  const std::int64_t side = std::max<std::int64_t>(128, 4 * std::max(halo[1], halo[0]));
-  return {std::min(image.z, halo[0] == 0 ? std::int64_t{16} : side), std::min(image.y, 2 * side),
-          std::min(image.x, 2 * side)};
+  return shape;
 }
 
 namespace {
@@ -92,7 +88,7 @@ void compute_features_blockwise(const ImageSource& source, const FeatureEngine& 
   if (g.channels != e.channels || g.z != e.z || g.y != e.y || g.x != e.x)
     throw Error(ErrorKind::Internal, "feature engine built for another image geometry");
   auto shape = options.block_shape;
-  const auto def = default_block_shape(g, engine.halo());
+  const auto def = default_block_shape(g, engine.halo(), engine.channels().size());
   for (std::size_t a = 0; a < 3; ++a)
     if (shape[a] <= 0) shape[a] = def[a];
   const auto blocks = block_grid(engine.image_box(), shape);
@@ -114,6 +110,50 @@ void compute_features_blockwise(const ImageSource& source, const FeatureEngine& 
       auto& work = static_cast<FeatureBlockWork&>(w);
       sink(work.t(), work.output);
       if (options.progress) options.progress(i + 1, total);
+    };
+    run_blockwise(p);
+  });
+}
+
+namespace {
+
+class DirectWork final : public BlockWork {
+ public:
+  DirectWork(const FeatureEngine& engine, const Box& block, const FeatureOutput& whole)
+      : engine_(engine), block_(block), whole_(whole) {}
+  void compute() override {
+    FeatureOutput out = whole_;
+    out.data += block_.begin[0] * whole_.z_stride + block_.begin[1] * whole_.y_stride + block_.begin[2];
+    engine_.compute(input, block_, out);
+  }
+  PlanarBlock input;
+
+ private:
+  const FeatureEngine& engine_;
+  Box block_;
+  FeatureOutput whole_;
+};
+
+}  // namespace
+
+void compute_features_into(const ImageSource& source, const FeatureEngine& engine, const BlockwiseOptions& options,
+                           std::int64_t t, const FeatureOutput& out) {
+  const ImageGeometry g = source.info().geometry();
+  auto shape = options.block_shape;
+  const auto def = default_block_shape(g, engine.halo());
+  for (std::size_t a = 0; a < 3; ++a)
+    if (shape[a] <= 0) shape[a] = def[a];
+  const auto blocks = block_grid(engine.image_box(), shape);
+  with_thread_limit(options.threads, [&] {
+    BlockPipeline p;
+    p.blocks = blocks.size();
+    p.read = [&](std::size_t i) {
+      auto work = std::make_unique<DirectWork>(engine, blocks[i], out);
+      source.read(t, engine.input_box(blocks[i]), work->input);
+      return work;
+    };
+    p.write = [&](BlockWork&, std::size_t i) {
+      if (options.progress) options.progress(i + 1, blocks.size());
     };
     run_blockwise(p);
   });
