@@ -24,8 +24,10 @@ inline T atan_unit(T r) {
   const T offset = reduce ? T(kPi / 4) : T(0);
   const T u2 = u * u;
   // Coefficients 1/k as constants: a division per term would dominate the solver.
-  T p = T(1.0 / 27);
-  for (int k = 25; k >= 1; k -= 2) p = p * -u2 + T(1.0 / k);
+  // Terms to u^27 in double, u^15 in float (truncation 2e-8, below float resolution).
+  constexpr int kTop = sizeof(T) == 4 ? 15 : 27;
+  T p = T(1.0 / kTop);
+  for (int k = kTop - 2; k >= 1; k -= 2) p = p * -u2 + T(1.0 / k);
   // p = Σ (-1)^m u^(2m) / (2m + 1)
   return offset + u * p;
 }
@@ -45,7 +47,7 @@ template <class T>
 inline T cos_impl(T x) {
   const T x2 = x * x;
   T p = T(1);
-  for (int k = 16; k >= 2; k -= 2) p = T(1) - x2 * T(1.0 / ((k - 1) * k)) * p;
+  for (int k = sizeof(T) == 4 ? 10 : 16; k >= 2; k -= 2) p = T(1) - x2 * T(1.0 / ((k - 1) * k)) * p;
   return p;
 }
 
@@ -53,7 +55,7 @@ template <class T>
 inline T sin_impl(T x) {
   const T x2 = x * x;
   T p = T(1);
-  for (int k = 17; k >= 3; k -= 2) p = T(1) - x2 * T(1.0 / ((k - 1) * k)) * p;
+  for (int k = sizeof(T) == 4 ? 11 : 17; k >= 3; k -= 2) p = T(1) - x2 * T(1.0 / ((k - 1) * k)) * p;
   return x * p;
 }
 
@@ -88,9 +90,11 @@ ILPKIT_SIMD_CLONES void eigenvalues_3d(const Tensor3& t, std::int64_t n, float* 
   const float* __restrict xy = t.xy;
   const float* __restrict xx = t.xx;
   for (std::int64_t i = 0; i < n; ++i) {
-    double m = std::max(std::max(std::fabs(double(zz[i])), std::fabs(double(yz[i]))), std::fabs(double(xz[i])));
-    m = std::max(std::max(m, std::fabs(double(yy[i]))), std::max(std::fabs(double(xy[i])), std::fabs(double(xx[i]))));
-    const double inv = (m > 0 ? 1.0 : 0.0) / (m > 0 ? m : 1.0);
+    float mf = std::max(std::max(std::fabs(zz[i]), std::fabs(yz[i])), std::fabs(xz[i]));
+    mf = std::max(std::max(mf, std::fabs(yy[i])), std::max(std::fabs(xy[i]), std::fabs(xx[i])));
+    // Any scale near 1/max works (eigenvalues scale with it); a float reciprocal is cheap, and
+    // float × float products are exact in double.
+    const double inv = static_cast<double>((mf > 0 ? 1.0f : 0.0f) / (mf > 0 ? mf : 1.0f));
     const double a00 = zz[i] * inv, a01 = yz[i] * inv, a02 = xz[i] * inv;
     const double a11 = yy[i] * inv, a12 = xy[i] * inv, a22 = xx[i] * inv;
     const double c0 = a00 * a11 * a22 + 2.0 * a01 * a02 * a12 - a00 * a12 * a12 - a11 * a02 * a02 - a22 * a01 * a01;
@@ -114,7 +118,6 @@ ILPKIT_SIMD_CLONES void eigenvalues_3d(const Tensor3& t, std::int64_t n, float* 
     const float hi01 = std::max(r0, r1), lo01 = std::min(r0, r1);
     const float hi2 = std::max(lo01, r2), lo = std::min(lo01, r2);
     const float hi = std::max(hi01, hi2), mid = std::min(hi01, hi2);
-    const float mf = static_cast<float>(m);
     ev0[i] = hi * mf;
     ev1[i] = mid * mf;
     ev2[i] = lo * mf;

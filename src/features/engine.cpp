@@ -37,6 +37,8 @@ constexpr std::int64_t kOperatorHalo = 3;
 /// xy tile (y, x) of the 3-D feature stage: planes of (16 + 6) × (64 + 6) floats keep the
 /// rings of every filter node of a scale within the core's caches.
 constexpr std::int64_t kTile3d[2] = {16, 64};
+std::int64_t tile_y() { static std::int64_t v = getenv("TY") ? atoi(getenv("TY")) : kTile3d[0]; return v; }
+std::int64_t tile_x() { static std::int64_t v = getenv("TX") ? atoi(getenv("TX")) : kTile3d[1]; return v; }
 
 struct Selected {
   FeatureKind kind;
@@ -349,13 +351,13 @@ void FeatureEngine::compute(const PlanarBlock& input, const Box& block, const Fe
       // P over the whole frame by three volume passes (large kernels run once per voxel, not
       // once per tile), then the feature bank streams along z over small xy tiles of P so its
       // rings of planes stay in cache.
-      features::Volume px = features::convolve(source, Axis::x, sp.pre, fo.x, fn.x);
-      features::Volume pxy = features::convolve(px, Axis::y, sp.pre, fo.y, fn.y);
+      features::Volume px = features::convolve(source, Axis::x, sp.pre, fo.x, fn.x, true);
+      features::Volume pxy = features::convolve(px, Axis::y, sp.pre, fo.y, fn.y, true);
       px = features::Volume();
-      const features::Volume p = features::convolve(pxy, Axis::z, sp.pre, fo.z, fn.z);
+      const features::Volume p = features::convolve(pxy, Axis::z, sp.pre, fo.z, fn.z, true);
       pxy = features::Volume();
       const auto tiles = block_grid(Box{{0, block.begin[1], block.begin[2]}, {1, block.end[1], block.end[2]}},
-                                    {1, kTile3d[0], kTile3d[1]});
+                                    {1, tile_y(), tile_x()});
       parallel_for(tiles.size(), [&](std::size_t ti) {
         const Box& tile = tiles[ti];
         // The tile's frame within F: the tile plus the operator halo, clipped to F.

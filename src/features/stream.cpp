@@ -12,8 +12,10 @@ namespace ilpkit::features {
 namespace {
 
 // Lead and lag between consumers of one node within one output slice: the structure tensor's
-// gradient-then-average chain reads presmoothed slices up to 3 away from the output slice.
-constexpr std::int64_t kSlack = 8;
+// gradient-then-average chain reads presmoothed slices from s-2 to s+3 around output slice s
+// (6 slices; 6 is the least that passes the tests, one more for margin). A wrong window can
+// not give wrong values: get() refuses an evicted slice with an internal error.
+constexpr std::int64_t kSlack = 7;
 
 ConstView contiguous(const float* data, const Extent& shape) { return {data, shape, shape.y * shape.x, shape.x}; }
 
@@ -36,32 +38,23 @@ class SourceNode final : public SliceNode {
   bool three_d_;
 };
 
-// Filters within each slice: x (rows), or x then y (planes), keeping outputs [first, first+n).
+// Filters within each slice along x or y (planes only), keeping outputs [first, first + n) along
+// that axis.
 class InSliceNode final : public SliceNode {
  public:
-  InSliceNode(SliceNode* in, const Kernel* kx, const Kernel* ky, Extent first, Extent n)
-      : SliceNode(n, in->count()), in_(in), kx_(kx), ky_(ky), first_(first) {}
+  InSliceNode(SliceNode* in, Axis axis, const Kernel* k, Extent first, Extent n)
+      : SliceNode(n, in->count()), in_(in), axis_(axis), k_(k), first_(first) {}
 
  protected:
   void make(std::int64_t s, float* out) override {
-    const ConstView src = in_->get(s);
     const Extent& n = shape();
-    if (!ky_) {
-      convolve(src, Axis::x, *kx_, first_.x, View{out, n, n.y * n.x, n.x});
-      return;
-    }
-    // x over every row of the source plane, then y keeping the wanted rows.
-    thread_local std::vector<float> tmp;
-    const Extent mid{1, src.n.y, n.x};
-    tmp.resize(static_cast<std::size_t>(mid.size()));
-    convolve(src, Axis::x, *kx_, first_.x, View{tmp.data(), mid, mid.y * mid.x, mid.x});
-    convolve(contiguous(tmp.data(), mid), Axis::y, *ky_, first_.y, View{out, n, n.y * n.x, n.x});
+    convolve(in_->get(s), axis_, *k_, axis_ == Axis::x ? first_.x : first_.y, View{out, n, n.y * n.x, n.x});
   }
 
  private:
   SliceNode* in_;
-  const Kernel* kx_;
-  const Kernel* ky_;
+  Axis axis_;
+  const Kernel* k_;
   Extent first_;
 };
 
@@ -134,11 +127,11 @@ SliceGraph::SliceGraph(const ConstView& source, bool three_d, const Extent& fram
   source_ = nodes_.back().get();
 }
 
-SliceNode* SliceGraph::in_slice(SliceNode* in, const Kernel* kx, const Kernel* ky, Extent first, Extent count) {
-  auto key = std::make_tuple(in, kx, ky);
+SliceNode* SliceGraph::in_slice(SliceNode* in, Axis axis, const Kernel* k, Extent first, Extent count) {
+  auto key = std::make_tuple(in, axis, k);
   auto it = in_slice_cache_.find(key);
   if (it != in_slice_cache_.end()) return it->second;
-  nodes_.push_back(std::make_unique<InSliceNode>(in, kx, ky, first, count));
+  nodes_.push_back(std::make_unique<InSliceNode>(in, axis, k, first, count));
   return in_slice_cache_[key] = nodes_.back().get();
 }
 
@@ -154,14 +147,17 @@ SliceNode* SliceGraph::presmoothed(const Kernel& pre) {
   // Slices are rows (2-D: extent x) or planes (3-D: y × x) of the filter frame.
   const Extent slice = three_d_ ? Extent{1, frame_.y, frame_.x} : Extent{1, 1, frame_.x};
   const Extent first = three_d_ ? Extent{0, frame_offset_.y, frame_offset_.x} : Extent{0, 0, frame_offset_.x};
-  SliceNode* a = in_slice(source_, &pre, three_d_ ? &pre : nullptr, first, slice);
+  SliceNode* a = in_slice(source_, Axis::x, &pre, first, Extent{1, source_->shape().y, slice.x});
+  if (three_d_) a = in_slice(a, Axis::y, &pre, first, slice);
   return stream(a, &pre, three_d_ ? frame_offset_.z : frame_offset_.y, three_d_ ? frame_.z : frame_.y);
 }
 
 SliceNode* SliceGraph::separable(SliceNode* in, const Kernel& kx, const Kernel& ky, const Kernel& kz) {
+  // x passes are shared by every filter with the same x kernel, and so on.
   const Extent& slice = in->shape();
-  if (three_d_) return stream(in_slice(in, &kx, &ky, Extent{0, 0, 0}, slice), &kz, 0, in->count());
-  return stream(in_slice(in, &kx, nullptr, Extent{0, 0, 0}, slice), &ky, 0, in->count());
+  SliceNode* x = in_slice(in, Axis::x, &kx, Extent{0, 0, 0}, slice);
+  if (three_d_) return stream(in_slice(x, Axis::y, &ky, Extent{0, 0, 0}, slice), &kz, 0, in->count());
+  return stream(x, &ky, 0, in->count());
 }
 
 SliceNode* SliceGraph::product(SliceNode* a, SliceNode* b) {

@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "convolve.hpp"
 #include "kernel.hpp"
 #include "volume.hpp"
 
@@ -61,14 +62,14 @@ class SliceGraph {
   bool three_d() const { return three_d_; }
 
  private:
-  SliceNode* in_slice(SliceNode* in, const Kernel* kx, const Kernel* ky, Extent first, Extent count);
+  SliceNode* in_slice(SliceNode* in, Axis axis, const Kernel* k, Extent first, Extent count);
   SliceNode* stream(SliceNode* in, const Kernel* k, std::int64_t first, std::int64_t count);
 
   bool three_d_;
   Extent frame_offset_, frame_;
   std::vector<std::unique_ptr<SliceNode>> nodes_;
   SliceNode* source_ = nullptr;
-  std::map<std::tuple<SliceNode*, const Kernel*, const Kernel*>, SliceNode*> in_slice_cache_;
+  std::map<std::tuple<SliceNode*, Axis, const Kernel*>, SliceNode*> in_slice_cache_;
   std::map<std::pair<SliceNode*, const Kernel*>, SliceNode*> stream_cache_;
   std::map<std::pair<SliceNode*, SliceNode*>, SliceNode*> product_cache_;
 };
