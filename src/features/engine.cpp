@@ -34,11 +34,9 @@ namespace {
 /// structure tensor: radius-1 gradient then radius-2 averaging), §2.9.
 constexpr std::int64_t kOperatorHalo = 3;
 
-/// xy tile (y, x) of the 3-D feature stage: planes of (16 + 6) × (64 + 6) floats keep the
-/// rings of every filter node of a scale within the core's caches.
-constexpr std::int64_t kTile3d[2] = {16, 64};
-std::int64_t tile_y() { static std::int64_t v = getenv("TY") ? atoi(getenv("TY")) : kTile3d[0]; return v; }
-std::int64_t tile_x() { static std::int64_t v = getenv("TX") ? atoi(getenv("TX")) : kTile3d[1]; return v; }
+/// xy tile (y, x) of the 3-D feature stage: small planes keep the rings of a scale's filter
+/// nodes in cache, long rows keep the vector loops long (measured best of 8..64 × 64..256).
+constexpr std::int64_t kTileY = 16, kTileX = 256;
 
 struct Selected {
   FeatureKind kind;
@@ -190,6 +188,12 @@ class ScaleBank {
     for (const Selected& op : sp.ops) add(op);
   }
 
+  /// Every emission reads rows [lo, hi) of its nodes' slices; call once before emit().
+  void finalize(std::int64_t lo, std::int64_t hi) {
+    for (SliceNode* n : outputs_) n->need_rows(lo, hi);
+    g_.finalize();
+  }
+
   void emit(std::int64_t s, const SliceLayout& l) {
     for (auto& e : emitters_) e(s, l);
   }
@@ -200,6 +204,7 @@ class ScaleBank {
   // fn(dst rows..., src rows..., n) for each block row of slice s.
   template <std::size_t N, std::size_t M, class Fn>
   Emitter rows(std::array<int, N> channels, std::array<SliceNode*, M> nodes, Fn fn) {
+    outputs_.insert(outputs_.end(), nodes.begin(), nodes.end());
     return [this, channels, nodes, fn](std::int64_t s, const SliceLayout& l) {
       std::array<const float*, M> src{};
       // Fetching one node never evicts another's slice s: nodes only advance their own rings.
@@ -307,6 +312,7 @@ class ScaleBank {
   int c_;
   SliceNode* p_ = nullptr;
   std::vector<Emitter> emitters_;
+  std::vector<SliceNode*> outputs_;
 };
 
 }  // namespace
@@ -357,7 +363,7 @@ void FeatureEngine::compute(const PlanarBlock& input, const Box& block, const Fe
       const features::Volume p = features::convolve(pxy, Axis::z, sp.pre, fo.z, fn.z, true);
       pxy = features::Volume();
       const auto tiles = block_grid(Box{{0, block.begin[1], block.begin[2]}, {1, block.end[1], block.end[2]}},
-                                    {1, tile_y(), tile_x()});
+                                    {1, kTileY, kTileX});
       parallel_for(tiles.size(), [&](std::size_t ti) {
         const Box& tile = tiles[ti];
         // The tile's frame within F: the tile plus the operator halo, clipped to F.
@@ -369,6 +375,7 @@ void FeatureEngine::compute(const PlanarBlock& input, const Box& block, const Fe
         ConstView tile_p = features::crop(p.view(), Extent{0, y0 - frame.begin[1], x0 - frame.begin[2]}, tn);
         SliceGraph graph(tile_p, true, Extent{0, 0, 0}, tn);
         ScaleBank bank(sp, graph, out, c, true);
+        bank.finalize(tile.begin[1] - y0, tile.end[1] - y0);
         SliceLayout tl;
         tl.n = tile.extent(2);
         tl.rows = tile.extent(1);
@@ -387,6 +394,7 @@ void FeatureEngine::compute(const PlanarBlock& input, const Box& block, const Fe
                                          Extent{1, source.n.y, source.n.x});
         SliceGraph graph(plane, false, Extent{0, fo.y, fo.x}, Extent{1, fn.y, fn.x});
         ScaleBank bank(sp, graph, out, c, false);
+        bank.finalize(0, 1);
         l.src_row0 = bo.x;
         for (std::int64_t j = 0; j < bn.y; ++j) {
           l.dst0 = z * out.z_stride + j * out.y_stride;

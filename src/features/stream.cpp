@@ -45,10 +45,35 @@ class InSliceNode final : public SliceNode {
   InSliceNode(SliceNode* in, Axis axis, const Kernel* k, Extent first, Extent n)
       : SliceNode(n, in->count()), in_(in), axis_(axis), k_(k), first_(first) {}
 
+  void propagate_rows() override {
+    if (rows_hi() <= rows_lo()) return;
+    if (axis_ == Axis::x) {
+      in_->need_rows(rows_lo() + first_.y, rows_hi() + first_.y);
+    } else {
+      // Every input row the kernel reaches, after reflection at the input's ends.
+      const int r = k_->copy ? 0 : k_->radius();
+      std::int64_t lo = in_->shape().y, hi = 0;
+      for (std::int64_t t = rows_lo() + first_.y - r; t < rows_hi() + first_.y + r; ++t) {
+        const std::int64_t m = mirror_index(t, in_->shape().y);
+        lo = std::min(lo, m);
+        hi = std::max(hi, m + 1);
+      }
+      in_->need_rows(lo, hi);
+    }
+  }
+
  protected:
   void make(std::int64_t s, float* out) override {
     const Extent& n = shape();
-    convolve(in_->get(s), axis_, *k_, axis_ == Axis::x ? first_.x : first_.y, View{out, n, n.y * n.x, n.x});
+    const std::int64_t lo = rows_lo(), hi = rows_hi();
+    const View dst{out + lo * n.x, Extent{1, hi - lo, n.x}, n.y * n.x, n.x};
+    ConstView src = in_->get(s);
+    if (axis_ == Axis::x) {
+      src = crop(src, Extent{0, lo + first_.y, 0}, Extent{1, hi - lo, src.n.x});
+      convolve(src, Axis::x, *k_, first_.x, dst);
+    } else {
+      convolve(src, Axis::y, *k_, first_.y + lo, dst);
+    }
   }
 
  private:
@@ -65,6 +90,9 @@ class StreamNode final : public SliceNode {
       : SliceNode(in->shape(), count), in_(in), k_(k), first_(first) {
     in_->need_radius(k->copy ? 0 : k->radius());
   }
+  void propagate_rows() override {
+    if (rows_hi() > rows_lo()) in_->need_rows(rows_lo(), rows_hi());
+  }
 
  protected:
   void make(std::int64_t s, float* out) override {
@@ -76,9 +104,11 @@ class StreamNode final : public SliceNode {
     std::int64_t hi = 0;
     for (int t = -r; t <= r; ++t) hi = std::max(hi, mirror_index(s + first_ + t, len));
     in_->get(hi);
+    // Only the rows consumers read: an offset span of the contiguous slices.
+    const std::int64_t offset = rows_lo() * shape().x;
     for (int t = -r; t <= r; ++t)
-      taps[static_cast<std::size_t>(t + r)] = in_->get(mirror_index(s + first_ + t, len)).data;
-    combine(taps.data(), shape().size(), *k_, out);
+      taps[static_cast<std::size_t>(t + r)] = in_->get(mirror_index(s + first_ + t, len)).data + offset;
+    combine(taps.data(), (rows_hi() - rows_lo()) * shape().x, *k_, out + offset);
   }
 
  private:
@@ -90,10 +120,17 @@ class StreamNode final : public SliceNode {
 class ProductNode final : public SliceNode {
  public:
   ProductNode(SliceNode* a, SliceNode* b) : SliceNode(a->shape(), a->count()), a_(a), b_(b) {}
+  void propagate_rows() override {
+    if (rows_hi() <= rows_lo()) return;
+    a_->need_rows(rows_lo(), rows_hi());
+    b_->need_rows(rows_lo(), rows_hi());
+  }
 
  protected:
   void make(std::int64_t s, float* out) override {
-    multiply_rows(a_->get(s).data, b_->get(s).data, shape().size(), out);
+    const std::int64_t offset = rows_lo() * shape().x;
+    multiply_rows(a_->get(s).data + offset, b_->get(s).data + offset, (rows_hi() - rows_lo()) * shape().x,
+                  out + offset);
   }
 
  private:
@@ -102,6 +139,22 @@ class ProductNode final : public SliceNode {
 };
 
 }  // namespace
+
+void SliceNode::need_rows(std::int64_t lo, std::int64_t hi) {
+  if (hi <= lo) return;
+  if (rows_hi_ <= rows_lo_) {
+    rows_lo_ = lo;
+    rows_hi_ = hi;
+  } else {
+    rows_lo_ = std::min(rows_lo_, lo);
+    rows_hi_ = std::max(rows_hi_, hi);
+  }
+}
+
+void SliceGraph::finalize() {
+  // Nodes are created after their inputs, so walking backwards reaches every consumer first.
+  for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) (*it)->propagate_rows();
+}
 
 ConstView SliceNode::get(std::int64_t s) {
   if (window_ == 0) {

@@ -30,13 +30,22 @@ class SliceNode {
   std::int64_t count() const { return count_; }
   /// Consumers that read `2r + 1` neighbouring slices at once register r before the first get.
   void need_radius(int r) { radius_need_ = std::max(radius_need_, r); }
+  /// Rows [lo, hi) of each slice that consumers read; only those are computed. Registered by
+  /// the final consumers, then pushed to the inputs by SliceGraph::finalize().
+  void need_rows(std::int64_t lo, std::int64_t hi);
+  std::int64_t rows_lo() const { return rows_lo_; }
+  std::int64_t rows_hi() const { return rows_hi_; }
+  /// Tells this node's inputs which of their rows it reads.
+  virtual void propagate_rows() {}
   /// The slice as a view (contiguous for computed nodes, strided for the source).
   virtual ConstView get(std::int64_t s);
 
  protected:
+  /// Computes rows [rows_lo(), rows_hi()) of slice s into `out` (a whole slice).
   virtual void make(std::int64_t s, float* out) = 0;
 
  private:
+  std::int64_t rows_lo_ = 0, rows_hi_ = 0;
   Extent shape_;
   std::int64_t count_;
   int radius_need_ = 0;
@@ -60,6 +69,8 @@ class SliceGraph {
   SliceNode* separable(SliceNode* in, const Kernel& kx, const Kernel& ky, const Kernel& kz);
   SliceNode* product(SliceNode* a, SliceNode* b);
   bool three_d() const { return three_d_; }
+  /// After the consumers registered their rows: propagate them to every node's inputs.
+  void finalize();
 
  private:
   SliceNode* in_slice(SliceNode* in, Axis axis, const Kernel* k, Extent first, Extent count);

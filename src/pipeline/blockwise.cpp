@@ -12,14 +12,20 @@ namespace ilpkit {
 
 std::array<std::int64_t, 3> default_block_shape(const ImageGeometry& image, const std::array<std::int64_t, 3>& halo,
                                                 std::size_t output_channels) {
-  // Large blocks: the presmoothing halo (up to 38 voxels per side at scale 10) is recomputed
-  // per block, so it should be a small fraction. The feature stage tiles blocks internally, so
-  // only memory limits their size: about 16 M voxels of filter state, and 256 MB of output.
+  if (image.z == 1) {
+    // 2-D scales stream along y with rows of the block's width: rows up to 1024 wide stay in
+    // cache; 256 rows keep the presmoothing halo (up to 38 rows per side) a modest fraction and
+    // give the threads several blocks.
+    return {1, std::min<std::int64_t>(image.y, 256), std::min<std::int64_t>(image.x, 1024)};
+  }
+  // 3-D: large blocks, because the presmoothing halo is recomputed per block; the feature stage
+  // tiles blocks internally, so memory is the limit: about 16 M voxels of filter state, and a
+  // 256 MB output buffer when the caller takes blocks (rather than writing in place).
   std::int64_t budget = std::int64_t{16} << 20;
   if (output_channels > 0)
     budget = std::min<std::int64_t>(budget, (std::int64_t{256} << 20) / static_cast<std::int64_t>(4 * output_channels));
   std::array<std::int64_t, 3> shape{image.z, image.y, image.x};
-  // Halve the longest axis (relative to its halo) until the block fits the budget.
+  // Halve the axis that is longest relative to its halo until the block fits.
   while (shape[0] * shape[1] * shape[2] > budget) {
     std::size_t axis = 0;
     double best = -1;
