@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+// ilastik's headless conventions in `ilpkit run`: export source names, output path templates,
+// the Features export's content and layout, and refusals with clear errors.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "hdf5.hpp"
+#include "ilpkit/error.hpp"
+#include "ilpkit/headless.hpp"
+#include "ilpkit/ilp.hpp"
+#include "memory_image.hpp"
+#include "test_paths.hpp"
+
+using namespace ilpkit;
+namespace fs = std::filesystem;
+
+namespace {
+
+PlanarBlock read_whole(const ImageSource& src) {
+  auto g = src.info().geometry();
+  Box b;
+  b.end = {g.z, g.y, g.x};
+  PlanarBlock out;
+  src.read(0, b, out);
+  return out;
+}
+
+ImageInfo info_for(const std::string& path, const std::string& inner) {
+  ImageInfo i;
+  i.path = path;
+  i.internal_path = inner;
+  return i;
+}
+
+int run_cli(const std::string& args) {
+  const std::string cmd = std::string(ILPKIT_EXE) + " run " + args + " >/dev/null 2>&1";
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST(Headless, ExportSourcesAreCaseInsensitive) {
+  EXPECT_EQ(parse_export_source("features"), ExportSource::Features);
+  EXPECT_EQ(parse_export_source("Simple Segmentation"), ExportSource::SimpleSegmentation);
+  EXPECT_EQ(parse_export_source("PROBABILITIES"), ExportSource::Probabilities);
+  EXPECT_THROW(parse_export_source("Segmentation"), Error);
+}
+
+TEST(Headless, OutputPathTemplates) {
+  const auto in = info_for("/data/run1/cells.h5", "/data");
+  EXPECT_EQ(output_path_for("{dataset_dir}/{nickname}_{result_type}", in, ExportSource::Features, "hdf5"),
+            "/data/run1/cells-data_Features.h5");
+  // The extension is replaced by the format's, from the last dot of the file name on.
+  EXPECT_EQ(output_path_for("out/{nickname}.tiff", in, ExportSource::Features, "compressed hdf5"),
+            "out/cells-data.h5");
+  EXPECT_EQ(output_path_for("out/a.b.c", in, ExportSource::SimpleSegmentation, "hdf5"), "out/a.b.h5");
+  // Unknown placeholders stay verbatim; a nickname with a dot loses its tail, as in ilastik.
+  EXPECT_EQ(output_path_for("o/{unknown}_{result_type}", in, ExportSource::SimpleSegmentation, "hdf5"),
+            "o/{unknown}_Simple Segmentation.h5");
+  EXPECT_EQ(output_path_for("o/{nickname}", info_for("/x/img.v2.tif", ""), ExportSource::Features, "hdf5"),
+            "o/img.h5");
+  EXPECT_THROW(output_path_for("o/x", in, ExportSource::Features, "png"), Error);
+}
+
+TEST(Headless, FeaturesExportEqualsTheEngineAndIlastiksLayout) {
+  Project project = read_project(test::testdata("minimal_14.ilp"));
+  ExportRequest req;
+  req.source = ExportSource::Features;
+  const std::string out = test::temp_path("features.h5");
+  req.filename_format = out;
+  req.blockwise.block_shape = {1, 5, 7};  // several blocks
+  auto r = export_image(project, test::testdata("tiny_raw.h5/data"), req);
+  EXPECT_EQ(fs::path(r.output_path).lexically_normal(), fs::path(out).lexically_normal());
+  EXPECT_EQ(r.axes, "yxc");
+  EXPECT_EQ(r.shape, (Shape{12, 16, 3}));
+
+  auto written = open_image(out + "/exported_data");
+  EXPECT_EQ(written->info().axes, "yxc");
+  auto input = open_image(test::testdata("tiny_raw.h5/data"));
+  FeatureEngine engine(*project.features, input->info().geometry());
+  PlanarBlock expected = test::compute_stitched(*input, engine);
+  PlanarBlock got = read_whole(*written);
+  EXPECT_EQ(got.data, expected.data);
+  {
+    auto f = hdf5::File::open_read_only(out);
+    auto ds = hdf5::open_object(f.id(), "/exported_data");
+    auto drange = hdf5::read_attribute(ds.id(), "drange", 64);
+    EXPECT_EQ(drange.describe(), "float32[2]");  // uint8 input, as ilastik writes it
+  }
+  fs::remove(out);
+}
+
+TEST(Headless, InputsThatDoNotFitTheProjectAreRefused) {
+  Project project = read_project(test::testdata("minimal_14.ilp"));
+  ExportRequest req;
+  req.source = ExportSource::Features;
+  req.filename_format = test::temp_path("never.h5");
+  req.input_axes = "xyz";  // rank 2 data
+  EXPECT_THROW(export_image(project, test::testdata("tiny_raw.h5/data"), req), Error);
+  req.input_axes = "yc";  // no x
+  EXPECT_THROW(export_image(project, test::testdata("tiny_raw.h5/data"), req), Error);
+  req.input_axes = "xc";  // 16 "channels" where the project has 1
+  try {
+    export_image(project, test::testdata("tiny_raw.h5/data"), req);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Usage);
+  }
+  req.input_axes.clear();
+  req.source = ExportSource::Probabilities;
+  try {
+    export_image(project, test::testdata("tiny_raw.h5/data"), req);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+  }
+  EXPECT_FALSE(fs::exists(req.filename_format));
+}
+
+TEST(Headless, CommandLineSpellingsAndExitCodes) {
+  const std::string project = "--project=" + test::testdata("minimal_14.ilp");
+  const std::string input = test::testdata("tiny_raw.h5/data");
+  const std::string out = test::temp_path("cli.h5");
+  // --x=y and --x y, underscores and dashes, case-insensitive source.
+  EXPECT_EQ(run_cli("--headless " + project + " --export_source=features --output_format=hdf5 "
+                    "--output_filename_format=" + out + " " + input),
+            0);
+  EXPECT_TRUE(fs::exists(out));
+  fs::remove(out);
+  EXPECT_EQ(run_cli(project + " --export-source Features --output-filename-format " + out + " --raw_data " + input), 0);
+  EXPECT_TRUE(fs::exists(out));
+  fs::remove(out);
+  EXPECT_EQ(run_cli(project + " --export_source=Features --bogus_flag " + input), 2);       // unknown flag
+  EXPECT_EQ(run_cli(project + " --export_source=Features --retrain " + input), 3);          // not yet
+  EXPECT_EQ(run_cli(project + " --export_source=Probabilities " + input), 3);              // not yet
+  EXPECT_EQ(run_cli(project + " --export_source=Features"), 2);                             // no input
+  EXPECT_EQ(run_cli(project + " --export_source=Features " + test::testdata("nope.h5")), 4);  // missing
+}
