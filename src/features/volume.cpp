@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "volume.hpp"
 
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -11,11 +15,28 @@ namespace {
 // Buffers released by finished volumes, reused by the next volume of the same thread.
 thread_local std::vector<Volume::Buffer> pool;
 
+// Large buffers (presmoothed volumes, rings of big planes) are 2 MB aligned and marked for
+// transparent huge pages: first use then faults in 512 times fewer pages.
+float* allocate(std::size_t floats) {
+  constexpr std::size_t kHuge = std::size_t{2} << 20;
+  const std::size_t bytes = std::max<std::size_t>(floats, 1) * sizeof(float);
+  if (bytes < kHuge) {
+    void* p = std::malloc(bytes);
+    if (!p) throw std::bad_alloc();
+    return static_cast<float*>(p);
+  }
+  const std::size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
+  void* p = std::aligned_alloc(kHuge, rounded);
+  if (!p) throw std::bad_alloc();
+  ::madvise(p, rounded, MADV_HUGEPAGE);
+  return static_cast<float*>(p);
+}
+
 Volume::Buffer take(std::size_t size) {
   std::size_t best = pool.size();
   for (std::size_t i = 0; i < pool.size(); ++i)
     if (pool[i].capacity >= size && (best == pool.size() || pool[i].capacity < pool[best].capacity)) best = i;
-  if (best == pool.size()) return {std::unique_ptr<float[]>(new float[size]), size};
+  if (best == pool.size()) return {std::unique_ptr<float, Volume::Free>(allocate(size)), size};
   Volume::Buffer out = std::move(pool[best]);
   pool.erase(pool.begin() + static_cast<std::ptrdiff_t>(best));
   return out;
@@ -29,6 +50,8 @@ void give(Volume::Buffer&& b) {
 }
 
 }  // namespace
+
+void Volume::Free::operator()(float* p) const noexcept { std::free(p); }  // malloc or aligned_alloc
 
 Volume::Volume(Extent n) : n_(n), buf_(take(static_cast<std::size_t>(n.size()))) {}
 Volume::Volume(Volume&& o) noexcept : n_(o.n_), buf_(std::move(o.buf_)) { o.n_ = {}; }

@@ -48,8 +48,11 @@ class Volume {
   ConstView view() const { return {data(), n_, n_.y * n_.x, n_.x}; }
 
   /// Uninitialized storage (filters overwrite every element).
+  struct Free {
+    void operator()(float* p) const noexcept;
+  };
   struct Buffer {
-    std::unique_ptr<float[]> data;
+    std::unique_ptr<float, Free> data;
     std::size_t capacity = 0;
   };
   operator ConstView() const { return view(); }
