@@ -113,7 +113,6 @@ FeatureEngine::FeatureEngine(const FeatureSelection& sel, const ImageGeometry& i
       const int components = is_eigenvalue_feature(kind) ? (in_2d[j] ? 2 : 3) : 1;
       next += components * image.channels;
     }
-  (void)next;
 
   std::int64_t halo_yx = 0, halo_z = 0;
   for (std::size_t j = 0; j < sel.scales.size(); ++j) {
@@ -315,6 +314,84 @@ class ScaleBank {
   std::vector<SliceNode*> outputs_;
 };
 
+// One scale for one input channel of one block.
+struct ScaleTask {
+  const ScalePlan& sp;
+  int channel;
+  const Box& block;
+  Box image;
+  const FeatureOutput& out;
+  Box frame;       ///< block + operator halo (clipped): where P is needed
+  Box source_box;  ///< frame + presmoothing radius (clipped): what P is computed from
+  ConstView source;
+};
+
+// 2-D scales: each z-slice on its own, streaming rows along y through the whole filter bank
+// (presmoothing included).
+void compute_scale_2d(const ScaleTask& t) {
+  const Extent fo = offset_in(t.frame, t.source_box);
+  const Extent fn = extent_of(t.frame);
+  const Extent bo = offset_in(t.block, t.frame);
+  const Extent bn = extent_of(t.block);
+  SliceLayout l;
+  l.n = bn.x;
+  l.src_row0 = bo.x;
+  for (std::int64_t z = 0; z < bn.z; ++z) {
+    ConstView plane = features::crop(t.source, Extent{z + (t.block.begin[0] - t.source_box.begin[0]), 0, 0},
+                                     Extent{1, t.source.n.y, t.source.n.x});
+    SliceGraph graph(plane, false, Extent{0, fo.y, fo.x}, Extent{1, fn.y, fn.x});
+    ScaleBank bank(t.sp, graph, t.out, t.channel, false);
+    bank.finalize(0, 1);
+    for (std::int64_t j = 0; j < bn.y; ++j) {
+      l.dst0 = z * t.out.z_stride + j * t.out.y_stride;
+      bank.emit(bo.y + j, l);
+    }
+  }
+}
+
+// 3-D scales: P over the whole frame by three volume passes (large kernels run once per voxel,
+// not once per tile), then the feature bank streams along z over small xy tiles of P so its
+// rings of planes stay in cache.
+void compute_scale_3d(const ScaleTask& t) {
+  const Kernel& pre = t.sp.pre;
+  const Extent fo = offset_in(t.frame, t.source_box);
+  const Extent fn = extent_of(t.frame);
+  Volume px = features::convolve(t.source, Axis::x, pre, fo.x, fn.x, true);
+  Volume pxy = features::convolve(px, Axis::y, pre, fo.y, fn.y, true);
+  px = Volume();
+  const Volume p = features::convolve(pxy, Axis::z, pre, fo.z, fn.z, true);
+  pxy = Volume();
+
+  const Box& block = t.block;
+  const Box& frame = t.frame;
+  const std::int64_t bz0 = block.begin[0] - frame.begin[0];
+  const auto tiles = block_grid(Box{{0, block.begin[1], block.begin[2]}, {1, block.end[1], block.end[2]}},
+                                {1, kTileY, kTileX});
+  parallel_for(tiles.size(), [&](std::size_t ti) {
+    const Box& tile = tiles[ti];
+    // The tile's frame within F: the tile plus the operator halo, clipped to F.
+    const std::int64_t y0 = std::max(tile.begin[1] - kOperatorHalo, frame.begin[1]);
+    const std::int64_t y1 = std::min(tile.end[1] + kOperatorHalo, frame.end[1]);
+    const std::int64_t x0 = std::max(tile.begin[2] - kOperatorHalo, frame.begin[2]);
+    const std::int64_t x1 = std::min(tile.end[2] + kOperatorHalo, frame.end[2]);
+    const Extent tn{fn.z, y1 - y0, x1 - x0};
+    const ConstView tile_p = features::crop(p.view(), Extent{0, y0 - frame.begin[1], x0 - frame.begin[2]}, tn);
+    SliceGraph graph(tile_p, true, Extent{0, 0, 0}, tn);
+    ScaleBank bank(t.sp, graph, t.out, t.channel, true);
+    bank.finalize(tile.begin[1] - y0, tile.end[1] - y0);
+    SliceLayout l;
+    l.n = tile.extent(2);
+    l.rows = tile.extent(1);
+    l.src_row0 = (tile.begin[1] - y0) * tn.x + (tile.begin[2] - x0);
+    l.src_stride = tn.x;
+    l.dst_stride = t.out.y_stride;
+    for (std::int64_t j = 0; j < block.extent(0); ++j) {
+      l.dst0 = j * t.out.z_stride + (tile.begin[1] - block.begin[1]) * t.out.y_stride + (tile.begin[2] - block.begin[2]);
+      bank.emit(bz0 + j, l);
+    }
+  });
+}
+
 }  // namespace
 
 FeatureOutput FeatureOutput::planar(float* data, const Box& box) {
@@ -340,68 +417,16 @@ void FeatureEngine::compute(const PlanarBlock& input, const Box& block, const Fe
     const ScalePlan& sp = plan.scales[task / n_channels];
     const int c = static_cast<int>(task % n_channels);
     const bool three_d = !sp.in_2d;
-    const std::int64_t hz = three_d ? kOperatorHalo : 0;
-    const Box frame = block.grown({hz, kOperatorHalo, kOperatorHalo}, image_box());
+    const Box frame = block.grown({three_d ? kOperatorHalo : 0, kOperatorHalo, kOperatorHalo}, image_box());
     const std::int64_t r = sp.pre_radius;
     const Box source_box = frame.grown({three_d ? r : 0, r, r}, image_box());
-
-    ConstView whole{input.channel(c), in_extent, in_extent.y * in_extent.x, in_extent.x};
-    ConstView source = features::crop(whole, offset_in(source_box, input.box), extent_of(source_box));
-    const Extent fo = offset_in(frame, source_box);
-    const Extent fn = extent_of(frame);
-    const Extent bo = offset_in(block, frame);
-    const Extent bn = extent_of(block);
-    SliceLayout l;
-    l.n = bn.x;
-    if (three_d) {
-      // P over the whole frame by three volume passes (large kernels run once per voxel, not
-      // once per tile), then the feature bank streams along z over small xy tiles of P so its
-      // rings of planes stay in cache.
-      features::Volume px = features::convolve(source, Axis::x, sp.pre, fo.x, fn.x, true);
-      features::Volume pxy = features::convolve(px, Axis::y, sp.pre, fo.y, fn.y, true);
-      px = features::Volume();
-      const features::Volume p = features::convolve(pxy, Axis::z, sp.pre, fo.z, fn.z, true);
-      pxy = features::Volume();
-      const auto tiles = block_grid(Box{{0, block.begin[1], block.begin[2]}, {1, block.end[1], block.end[2]}},
-                                    {1, kTileY, kTileX});
-      parallel_for(tiles.size(), [&](std::size_t ti) {
-        const Box& tile = tiles[ti];
-        // The tile's frame within F: the tile plus the operator halo, clipped to F.
-        const std::int64_t y0 = std::max(tile.begin[1] - kOperatorHalo, frame.begin[1]);
-        const std::int64_t y1 = std::min(tile.end[1] + kOperatorHalo, frame.end[1]);
-        const std::int64_t x0 = std::max(tile.begin[2] - kOperatorHalo, frame.begin[2]);
-        const std::int64_t x1 = std::min(tile.end[2] + kOperatorHalo, frame.end[2]);
-        const Extent tn{fn.z, y1 - y0, x1 - x0};
-        ConstView tile_p = features::crop(p.view(), Extent{0, y0 - frame.begin[1], x0 - frame.begin[2]}, tn);
-        SliceGraph graph(tile_p, true, Extent{0, 0, 0}, tn);
-        ScaleBank bank(sp, graph, out, c, true);
-        bank.finalize(tile.begin[1] - y0, tile.end[1] - y0);
-        SliceLayout tl;
-        tl.n = tile.extent(2);
-        tl.rows = tile.extent(1);
-        tl.src_row0 = (tile.begin[1] - y0) * tn.x + (tile.begin[2] - x0);
-        tl.src_stride = tn.x;
-        tl.dst_stride = out.y_stride;
-        for (std::int64_t j = 0; j < bn.z; ++j) {
-          tl.dst0 = j * out.z_stride + (tile.begin[1] - block.begin[1]) * out.y_stride + (tile.begin[2] - block.begin[2]);
-          bank.emit(bo.z + j, tl);
-        }
-      });
-    } else {
-      // Each z-slice on its own, streaming along y; each slice is one row.
-      for (std::int64_t z = 0; z < bn.z; ++z) {
-        ConstView plane = features::crop(source, Extent{z + (block.begin[0] - source_box.begin[0]), 0, 0},
-                                         Extent{1, source.n.y, source.n.x});
-        SliceGraph graph(plane, false, Extent{0, fo.y, fo.x}, Extent{1, fn.y, fn.x});
-        ScaleBank bank(sp, graph, out, c, false);
-        bank.finalize(0, 1);
-        l.src_row0 = bo.x;
-        for (std::int64_t j = 0; j < bn.y; ++j) {
-          l.dst0 = z * out.z_stride + j * out.y_stride;
-          bank.emit(bo.y + j, l);
-        }
-      }
-    }
+    const ConstView whole{input.channel(c), in_extent, in_extent.y * in_extent.x, in_extent.x};
+    const ScaleTask t{sp, c, block, image_box(), out, frame, source_box,
+                      features::crop(whole, offset_in(source_box, input.box), extent_of(source_box))};
+    if (three_d)
+      compute_scale_3d(t);
+    else
+      compute_scale_2d(t);
   });
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "ilpkit/error.hpp"
+#include "ilpkit/feature_engine.hpp"
 #include "ilpkit/ilp.hpp"
 
 namespace ilpkit {
@@ -67,22 +68,11 @@ ClassifierMatch match_classifier(const Project& project) {
     m.reason = "feature_names not stored; only the count was compared";
     return m;
   }
-  if (stored->size() != channels.size()) {
-    m.reason = fmt::format("{} feature_names stored for {} channels", stored->size(), channels.size());
-    return m;
-  }
   // Before ComputeIn2d existed (ilastik < 1.3.2) names carried no " in 2D" suffix.
-  auto strip_2d = [](std::string s) {
-    auto pos = s.find(" in 2D");
-    if (pos != std::string::npos) s.erase(pos, 6);
-    return s;
-  };
-  bool relaxed = !project.features->compute_in_2d_stored;
-  for (std::size_t i = 0; i < channels.size(); ++i) {
-    const auto& a = channels[i].name;
-    const auto& b = (*stored)[i];
-    if (a == b || (relaxed && strip_2d(a) == strip_2d(b))) continue;
-    m.reason = fmt::format("channel {} is '{}' but the forest was trained on '{}'", i, a, b);
+  try {
+    check_feature_names(channels, *stored, !project.features->compute_in_2d_stored);
+  } catch (const Error& e) {
+    m.reason = e.detail();
     return m;
   }
   m.matches = true;
