@@ -24,6 +24,7 @@ struct ExportRequest {
   std::string filename_format;      ///< empty: the project's stored one, else ilastik's default
   std::string internal_path;        ///< empty: the project's stored one, else exported_data
   std::string output_axis_order;    ///< empty: the input's own axes with c appended
+  std::string export_dtype;         ///< empty: the source's own dtype (conversions: not yet)
   std::string input_axes;           ///< empty: the training lane's axes (ilastik's default)
   bool impose_training_axes = true; ///< false: --ignore_training_axistags
   BlockwiseOptions blockwise;

@@ -47,8 +47,8 @@ class ImageSource {
 /// files, Error(Format) for unreadable ones, Error(Unsupported) for other formats.
 std::unique_ptr<ImageSource> open_image(const std::string& spec);
 
-/// An HDF5 dataset being written. Blocks arrive as [channel][z][y][x] planes of one time point
-/// and are stored in `axes` order. commit() closes and renames; without it the temporary file
+/// An HDF5 dataset being written. Blocks arrive as float [channel][z][y][x] planes of one time
+/// point and are stored in `axes` order, converted to `dtype` by HDF5. commit() closes and renames; without it the temporary file
 /// is removed.
 struct ImageWriterOptions {
   std::string path;

@@ -32,6 +32,15 @@ void compute_features_blockwise(const ImageSource& source, const FeatureEngine& 
                                 const BlockwiseOptions& options,
                                 const std::function<void(std::int64_t, const PlanarBlock&)>& sink);
 
+/// What the parallel stage makes of a block's features (e.g. the forest's probabilities): reads
+/// `features` ([channel][z][y][x] over the block), fills `out` (reset by the callee).
+using DeriveFn = std::function<void(const PlanarBlock& features, PlanarBlock& out)>;
+
+/// compute_features_blockwise with `derive` applied in the parallel stage; `sink` gets its output.
+void compute_derived_blockwise(const ImageSource& source, const FeatureEngine& engine, const BlockwiseOptions& options,
+                               const DeriveFn& derive,
+                               const std::function<void(std::int64_t, const PlanarBlock&)>& sink);
+
 /// Features of time point `t` of `source` written straight into `out`, which addresses the whole
 /// image (coordinates relative to the image origin): no block buffers, so memory is the
 /// destination plus the blocks' inputs and filter state.

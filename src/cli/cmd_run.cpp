@@ -84,10 +84,6 @@ void run(const RunOptions& o) {
     throw Error(ErrorKind::Usage, "give input files either as positional arguments or with --raw_data, not both");
   std::vector<std::string> inputs = o.raw_data.empty() ? o.positional : o.raw_data;
   if (inputs.empty()) throw Error(ErrorKind::Usage, "no input files (give them after the flags or with --raw_data)");
-  if (!o.export_dtype.empty() && o.export_dtype != "float32")
-    throw Error(ErrorKind::Unsupported,
-                fmt::format("--export_dtype={} is not supported yet by this version of ilpkit (features are float32)",
-                            o.export_dtype));
 
   Project project = read_project(o.project);
   ExportRequest req;
@@ -99,6 +95,7 @@ void run(const RunOptions& o) {
   req.filename_format = o.filename_format;
   req.internal_path = o.internal_path;
   req.output_axis_order = o.output_axis_order;
+  req.export_dtype = o.export_dtype;
   req.input_axes = o.input_axes;
   req.impose_training_axes = !o.ignore_training_axistags;
   req.blockwise.threads = o.threads > 0 ? o.threads : default_threads();
@@ -130,8 +127,9 @@ void register_run(CLI::App& app) {
       "Run a project on images, as `ilastik --headless` does: same flags, same outputs.\n"
       "Example: ilpkit run --project=cells.ilp --export_source=Features --output_format=hdf5 \\\n"
       "           --output_filename_format={dataset_dir}/{nickname}_{result_type}.h5 img1.h5/data img2.tif\n"
-      "This version exports Features (float32, ilastik's channel order and names); Probabilities,\n"
-      "Simple Segmentation and Uncertainty come with the random-forest engine.");
+      "Export sources: Probabilities (float32, one channel per label), Simple Segmentation (uint8,\n"
+      "argmax + 1), Uncertainty (float32, 1 - (p1 - p2)) from the project's stored forests, and Features\n"
+      "(float32, ilastik's channel order and names).");
   cmd->add_flag("--headless", "Accepted for compatibility (ilpkit is always headless)");
   cmd->add_option("--project", opt->project, "The .ilp project")->required()->check(CLI::ExistingPath);
   cmd->add_option("inputs", opt->positional,
@@ -147,7 +145,8 @@ void register_run(CLI::App& app) {
                   "replaced by the format's. Default: the project's, else {dataset_dir}/{nickname}_{result_type}");
   cmd->add_option("--output_internal_path,--output-internal-path", opt->internal_path,
                   "HDF5 dataset to write (default: exported_data)");
-  cmd->add_option("--export_dtype,--export-dtype", opt->export_dtype, "Output dtype (features: float32)");
+  cmd->add_option("--export_dtype,--export-dtype", opt->export_dtype,
+                  "Output dtype conversion (not yet: exports keep ilastik's default dtypes)");
   cmd->add_option("--output_axis_order,--output-axis-order", opt->output_axis_order,
                   "Output axes from txyzc (default: the input's axes with c appended)");
   cmd->add_option("--input_axes,--input-axes", opt->input_axes,

@@ -99,11 +99,15 @@ Hdf5ImageWriter::Hdf5ImageWriter(ImageWriterOptions options) : state_(std::make_
     hdf5::write_attribute(s.dataset.id(), "DIMENSION_LABELS",
                           Value::strings(labels, {static_cast<std::uint64_t>(labels.size())}));
     hdf5::write_attribute(s.dataset.id(), "display_mode", Value::string("grayscale", StringForm::VarUtf8));
-    if (s.opt.drange)
-      hdf5::write_attribute(s.dataset.id(), "drange",
-                            Value::from_vector(std::vector<float>{static_cast<float>(s.opt.drange->first),
-                                                                  static_cast<float>(s.opt.drange->second)},
-                                               {2}));
+    if (s.opt.drange) {
+      // ilastik stores drange in the exported dtype (float32 probabilities, uint8 segmentations).
+      const auto [lo, hi] = *s.opt.drange;
+      hdf5::write_attribute(
+          s.dataset.id(), "drange",
+          s.opt.dtype == ValueType::UInt8
+              ? Value::from_vector(std::vector<std::uint8_t>{static_cast<std::uint8_t>(lo), static_cast<std::uint8_t>(hi)}, {2})
+              : Value::from_vector(std::vector<float>{static_cast<float>(lo), static_cast<float>(hi)}, {2}));
+    }
   });
 }
 
@@ -157,6 +161,7 @@ void Hdf5ImageWriter::write(std::int64_t t, const PlanarBlock& block) {
       idx[i] = 0;
     }
   }
+  // HDF5 converts to the dataset's dtype (exact for the integral values written as uint8).
   with_context(fmt::format("writing {}", s.opt.path),
                [&] { hdf5::write_hyperslab(s.dataset.id(), start, count, ValueType::Float32, buf.data()); });
 }

@@ -65,23 +65,32 @@ class BufferPool {
 
 class FeatureBlockWork final : public BlockWork {
  public:
-  FeatureBlockWork(const FeatureEngine& engine, BufferPool& pool, Box block, std::int64_t t)
-      : engine_(engine), pool_(pool), block_(block), t_(t), input(pool.take()), output(pool.take()) {}
+  FeatureBlockWork(const FeatureEngine& engine, const DeriveFn* derive, BufferPool& pool, Box block, std::int64_t t)
+      : engine_(engine), derive_(derive), pool_(pool), block_(block), t_(t), input(pool.take()),
+        features(pool.take()), output(pool.take()) {}
   ~FeatureBlockWork() override {
     pool_.give(std::move(input));
+    pool_.give(std::move(features));
     pool_.give(std::move(output));
   }
-  void compute() override { engine_.compute(input, block_, output); }
+  void compute() override {
+    engine_.compute(input, block_, features);
+    if (*derive_)
+      (*derive_)(features, output);
+    else
+      std::swap(features, output);
+  }
   std::int64_t t() const { return t_; }
 
  private:
   const FeatureEngine& engine_;
+  const DeriveFn* derive_;
   BufferPool& pool_;
   Box block_;
   std::int64_t t_;
 
  public:
-  PlanarBlock input, output;
+  PlanarBlock input, features, output;
 };
 
 }  // namespace
@@ -89,6 +98,12 @@ class FeatureBlockWork final : public BlockWork {
 void compute_features_blockwise(const ImageSource& source, const FeatureEngine& engine,
                                 const BlockwiseOptions& options,
                                 const std::function<void(std::int64_t, const PlanarBlock&)>& sink) {
+  compute_derived_blockwise(source, engine, options, DeriveFn(), sink);
+}
+
+void compute_derived_blockwise(const ImageSource& source, const FeatureEngine& engine, const BlockwiseOptions& options,
+                               const DeriveFn& derive,
+                               const std::function<void(std::int64_t, const PlanarBlock&)>& sink) {
   const ImageGeometry g = source.info().geometry();
   const ImageGeometry& e = engine.image();
   if (g.channels != e.channels || g.z != e.z || g.y != e.y || g.x != e.x)
@@ -108,7 +123,7 @@ void compute_features_blockwise(const ImageSource& source, const FeatureEngine& 
     p.read = [&](std::size_t i) {
       const std::int64_t t = static_cast<std::int64_t>(i / blocks.size());
       const Box& block = blocks[i % blocks.size()];
-      auto work = std::make_unique<FeatureBlockWork>(engine, pool, block, t);
+      auto work = std::make_unique<FeatureBlockWork>(engine, &derive, pool, block, t);
       source.read(t, engine.input_box(block), work->input);
       return work;
     };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -12,6 +13,8 @@
 #include "ilpkit/feature_engine.hpp"
 #include "ilpkit/headless.hpp"
 #include "ilpkit/ilp.hpp"
+#include "ilpkit/parallel.hpp"
+#include "ilpkit/predict.hpp"
 
 namespace ilpkit {
 
@@ -83,6 +86,28 @@ std::pair<std::string, Shape> output_layout(const ImageInfo& in, std::int64_t ch
   return {axes, shape};
 }
 
+// The forest's outputs for one block: probabilities, or the segmentation/uncertainty derived
+// from them. Samples are split over the threads in fixed chunks (results do not depend on it).
+void derive_from_forest(const Predictor& predictor, ExportSource source, const PlanarBlock& features, PlanarBlock& out) {
+  const std::int64_t n = features.plane_size();
+  const std::size_t k = predictor.label_count();
+  PlanarBlock probabilities;
+  PlanarBlock& p = source == ExportSource::Probabilities ? out : probabilities;
+  p.reset(features.box, static_cast<int>(k));
+  constexpr std::int64_t kChunk = 8192;
+  const auto chunks = static_cast<std::size_t>((n + kChunk - 1) / kChunk);
+  parallel_for(chunks, [&](std::size_t c) {
+    const std::int64_t i0 = static_cast<std::int64_t>(c) * kChunk, len = std::min(kChunk, n - i0);
+    predictor.predict(features.data.data() + i0, n, len, p.data.data() + i0, n);
+  });
+  if (source == ExportSource::Probabilities) return;
+  out.reset(features.box, 1);
+  if (source == ExportSource::SimpleSegmentation)
+    segmentation_from_probabilities(p.data.data(), n, k, n, out.data.data());
+  else
+    uncertainty_from_probabilities(p.data.data(), n, k, n, out.data.data());
+}
+
 }  // namespace
 
 ExportSource parse_export_source(const std::string& name) {
@@ -120,14 +145,22 @@ std::string output_path_for(const std::string& filename_format, const ImageInfo&
 }
 
 ExportResult export_image(const Project& project, const std::string& input, const ExportRequest& req) {
-  if (req.source != ExportSource::Features)
+  if (req.source == ExportSource::Labels)
     throw Error(ErrorKind::Unsupported,
-                fmt::format("export source '{}' is not supported yet by this version of ilpkit (supported: Features)",
-                            export_source_name(req.source)));
-  const std::string extension = extension_for(req.output_format);
-  (void)extension;
+                "export source 'Labels' is not supported yet by this version of ilpkit (supported: Probabilities, "
+                "Simple Segmentation, Uncertainty, Features)");
+  extension_for(req.output_format);  // refuses unsupported formats before any work
   if (!project.features || project.features->selected_count() == 0)
     throw Error(ErrorKind::Usage, "the project selects no features");
+  const bool needs_forest = req.source != ExportSource::Features;
+  std::optional<Predictor> predictor;
+  if (needs_forest) {
+    if (!project.classifier || project.classifier->forests.empty())
+      throw Error(ErrorKind::Unsupported,
+                  "the project has no trained classifier; ilastik would train one from the stored labels, which "
+                  "this version of ilpkit cannot do yet (--retrain)");
+    predictor.emplace(*project.classifier, project.label_classes.size());
+  }
 
   auto source = open_image(input);
   ExportResult result;
@@ -176,9 +209,29 @@ ExportResult export_image(const Project& project, const std::string& input, cons
   std::string internal = req.internal_path;
   if (internal.empty()) internal = stored && stored->internal_path ? *stored->internal_path : "exported_data";
 
+  if (predictor && predictor->feature_count() != engine.channels().size())
+    throw Error(ErrorKind::Format,
+                fmt::format("the stored classifier expects {} features but the project's feature selection gives {} "
+                            "for this image",
+                            predictor->feature_count(), engine.channels().size()));
+  // Channels and dtype of each export source (ilastik's OpPixelClassification outputs).
+  std::size_t out_channels = engine.channels().size();
+  ValueType dtype = ValueType::Float32;
+  switch (req.source) {
+    case ExportSource::Probabilities: out_channels = predictor->label_count(); break;
+    case ExportSource::SimpleSegmentation: out_channels = 1, dtype = ValueType::UInt8; break;
+    case ExportSource::Uncertainty: out_channels = 1; break;
+    default: break;
+  }
+
+  if (!req.export_dtype.empty() && req.export_dtype != to_string(dtype))
+    throw Error(ErrorKind::Unsupported,
+                fmt::format("--export_dtype={} is not supported yet by this version of ilpkit ({} exports are {})",
+                            req.export_dtype, export_source_name(req.source), to_string(dtype)));
+
   result.output_path = output_path_for(filename_format, info, req.source, req.output_format);
   result.internal_path = internal;
-  auto [axes, shape] = output_layout(info, static_cast<std::int64_t>(engine.channels().size()), req.output_axis_order);
+  auto [axes, shape] = output_layout(info, static_cast<std::int64_t>(out_channels), req.output_axis_order);
   result.axes = axes;
   result.shape = shape;
 
@@ -187,12 +240,20 @@ ExportResult export_image(const Project& project, const std::string& input, cons
   w.internal_path = internal;
   w.axes = axes;
   w.shape = shape;
-  w.dtype = ValueType::Float32;
+  w.dtype = dtype;
   w.compress = lower(req.output_format) == "compressed hdf5";
-  if (info.dtype == ValueType::UInt8) w.drange = std::make_pair(0.0, 255.0);
+  if (needs_forest)
+    w.drange = std::make_pair(0.0, 1.0);  // ilastik's probability range, kept by its derived outputs
+  else if (info.dtype == ValueType::UInt8)
+    w.drange = std::make_pair(0.0, 255.0);
   Hdf5ImageWriter writer(w);
-  compute_features_blockwise(*source, engine, req.blockwise,
-                             [&](std::int64_t t, const PlanarBlock& block) { writer.write(t, block); });
+  DeriveFn derive;
+  if (needs_forest)
+    derive = [&](const PlanarBlock& features, PlanarBlock& out) {
+      derive_from_forest(*predictor, req.source, features, out);
+    };
+  compute_derived_blockwise(*source, engine, req.blockwise, derive,
+                            [&](std::int64_t t, const PlanarBlock& block) { writer.write(t, block); });
   writer.commit();
   return result;
 }

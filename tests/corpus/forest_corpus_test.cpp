@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@
 #include "ilpkit/image.hpp"
 #include "ilpkit/predict.hpp"
 #include "reference_forest.hpp"
+#include "test_paths.hpp"
 
 using namespace ilpkit;
 namespace fs = std::filesystem;
@@ -105,6 +107,126 @@ TEST(CorpusForest, StoredForestsOnIlastiksFeaturesReproduceItsProbabilities) {
       EXPECT_LE(max_ulps, 1);
       EXPECT_EQ(ref_mismatch, 0) << "fast predictor differs from the reference";
       EXPECT_EQ(seg_equal_where_p_equal, seg_checked);
+      ++lanes;
+    }
+  }
+  EXPECT_GE(lanes, 14);
+}
+
+namespace {
+
+std::vector<std::string> shell_split(const std::string& cmd) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false, any = false;
+  for (char c : cmd) {
+    if (c == '\'') {
+      quoted = !quoted;
+      any = true;
+    } else if (c == ' ' && !quoted) {
+      if (any) out.push_back(cur);
+      cur.clear();
+      any = false;
+    } else {
+      cur += c;
+      any = true;
+    }
+  }
+  if (any) out.push_back(cur);
+  return out;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs the case's own ilastik command line with ilpkit, writing to `out`.
+void run_like_ilastik(const fs::path& dir, const std::string& cmd, const std::string& out) {
+  auto argv = shell_split(cmd);
+  std::string line = "cd " + shell_quote(dir.string()) + " && " + shell_quote(ILPKIT_EXE) + " run";
+  for (std::size_t i = 1; i < argv.size(); ++i)
+    line += " " + shell_quote(argv[i].rfind("--output_filename_format=", 0) == 0 ? "--output_filename_format=" + out
+                                                                                  : argv[i]);
+  line += " --quiet";
+  ASSERT_EQ(std::system(line.c_str()), 0) << line;
+}
+
+}  // namespace
+
+TEST(CorpusForest, IlpkitRunEndToEndAgreesWithIlastik) {
+  REQUIRE_CORPUS();
+  int lanes = 0;
+  for (const auto& dir : test::ilastik_cases()) {
+    json meta = json::parse(std::ifstream(dir / "meta.json"));
+    std::map<std::string, std::string> prob_cmd, seg_cmd, prob_file, seg_file;
+    for (const auto& exp : meta["exports"]) {
+      const std::string file = exp["file"].get<std::string>();
+      if (exp["source"] == "Probabilities") {
+        const auto lane = lane_of(file, "_probabilities.h5");
+        prob_cmd[lane] = exp["cmd"].get<std::string>();
+        prob_file[lane] = file;
+      } else if (exp["source"] == "Simple Segmentation") {
+        const auto lane = lane_of(file, "_segmentation.h5");
+        seg_cmd[lane] = exp["cmd"].get<std::string>();
+        seg_file[lane] = file;
+      }
+    }
+    for (const auto& [lane, cmd] : prob_cmd) {
+      SCOPED_TRACE(dir.filename().string() + " " + lane);
+      const std::string p_out = test::temp_path(dir.filename().string() + "_" + lane + "_p.h5");
+      const std::string s_out = test::temp_path(dir.filename().string() + "_" + lane + "_s.h5");
+      run_like_ilastik(dir, cmd, p_out);
+      ASSERT_TRUE(seg_cmd.count(lane));
+      run_like_ilastik(dir, seg_cmd[lane], s_out);
+      auto ours_src = open_image(p_out + "/exported_data");
+      auto ref_src = open_image((dir / prob_file[lane]).string() + "/exported_data");
+      EXPECT_EQ(ours_src->info().shape, ref_src->info().shape);
+      EXPECT_EQ(ours_src->info().axes, ref_src->info().axes);
+      auto seg_src = open_image(s_out + "/exported_data");
+      EXPECT_EQ(seg_src->info().dtype, ValueType::UInt8);
+      EXPECT_EQ(seg_src->info().shape, open_image((dir / seg_file[lane]).string() + "/exported_data")->info().shape);
+
+      PlanarBlock ours = read_all(p_out + "/exported_data");
+      PlanarBlock ref = read_all((dir / prob_file[lane]).string() + "/exported_data");
+      PlanarBlock our_seg = read_all(s_out + "/exported_data");
+      PlanarBlock ref_seg = read_all((dir / seg_file[lane]).string() + "/exported_data");
+      const std::int64_t n = ref.plane_size();
+      const auto k = static_cast<std::size_t>(ref.channels);
+      ASSERT_EQ(ours.data.size(), ref.data.size());
+      std::int64_t close = 0, argmax_same = 0, seg_same_where_p_same = 0, p_same = 0;
+      double max_dp = 0;
+      for (std::int64_t i = 0; i < n; ++i) {
+        double dp = 0;
+        std::size_t a = 0, b = 0;
+        for (std::size_t c = 0; c < k; ++c) {
+          const float o = ours.data[c * static_cast<std::size_t>(n) + static_cast<std::size_t>(i)];
+          const float r = ref.data[c * static_cast<std::size_t>(n) + static_cast<std::size_t>(i)];
+          dp = std::max(dp, static_cast<double>(std::fabs(o - r)));
+          if (o > ours.data[a * static_cast<std::size_t>(n) + static_cast<std::size_t>(i)]) a = c;
+          if (r > ref.data[b * static_cast<std::size_t>(n) + static_cast<std::size_t>(i)]) b = c;
+        }
+        max_dp = std::max(max_dp, dp);
+        close += dp <= 1e-5;
+        argmax_same += a == b;
+        if (dp == 0) {
+          ++p_same;
+          seg_same_where_p_same += our_seg.data[static_cast<std::size_t>(i)] == ref_seg.data[static_cast<std::size_t>(i)];
+        }
+      }
+      const double frac_close = static_cast<double>(close) / static_cast<double>(n);
+      const double frac_argmax = static_cast<double>(argmax_same) / static_cast<double>(n);
+      std::printf("%s %s end to end: %.4f %% of %lld px within 1e-5 (%lld identical), max |dP| %.3g, argmax "
+                  "agreement %.4f %%, segmentation equal on %lld of %lld px with identical probabilities\n",
+                  dir.filename().string().c_str(), lane.c_str(), 100 * frac_close, static_cast<long long>(n),
+                  static_cast<long long>(p_same), max_dp, 100 * frac_argmax,
+                  static_cast<long long>(seg_same_where_p_same), static_cast<long long>(p_same));
+      EXPECT_GE(frac_close, 0.9999);
+      EXPECT_GE(frac_argmax, 0.9999);
+      EXPECT_EQ(seg_same_where_p_same, p_same);
+      fs::remove(p_out);
+      fs::remove(s_out);
       ++lanes;
     }
   }
