@@ -84,8 +84,8 @@ template <bool Symmetric>
   }
 }
 
-// Compiled for AVX-512, AVX2 and baseline x86-64, chosen at load time. The arithmetic is the
-// same IEEE single-precision sequence in each (no contraction), so results do not depend on it.
+// Compiled for AVX-512, AVX2 and baseline x86-64, chosen once at load time. Vector and scalar
+// paths of a clone perform the same (fused where the CPU can) operation sequence per sample.
 /// `far_apart`: the taps are lines far apart in memory (planes of a volume), where many
 /// simultaneous streams would thrash the caches; long kernels then run tap by tap.
 ILPKIT_SIMD_CLONES void fir(float* out, const float* const* taps, std::int64_t n, const Kernel& k,

@@ -4,7 +4,7 @@
 // taps 1..R in order, whole-sample mirror borders at the edges of the input view.
 //
 // Every output sample is computed by the same sequence of float operations wherever it lies in
-// the array, so results do not depend on block shape or on which CPU code path runs.
+// the array, so results do not depend on block shape or thread count.
 #pragma once
 
 #include "kernel.hpp"

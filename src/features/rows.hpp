@@ -4,8 +4,9 @@
 
 #include <cstdint>
 
-/// Hot loops are cloned for AVX-512, AVX2 and baseline x86-64 and picked at load time. All clones
-/// perform the same IEEE single-precision operations (no contraction), so results are equal.
+/// Hot loops are cloned for AVX-512, AVX2 and baseline x86-64 and picked at load time (the same
+/// clone for the whole process, so results never depend on blocks or threads; the FMA clones fuse
+/// multiply-adds as ilastik's filter library does on FMA machines).
 #define ILPKIT_SIMD_CLONES [[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]]
 
 namespace ilpkit::features {

@@ -117,11 +117,12 @@ std::int64_t compare_features(const std::string& label, const Project& project, 
   for (std::size_t c = 0; c < channels.size(); ++c) {
     const Tolerance tol = tolerance_class(channels[c]);
     double max_abs = 0, max_rel = 0;
-    std::int64_t bad = 0, ilastik_solver_error = 0;
+    std::int64_t bad = 0, ilastik_solver_error = 0, identical = 0;
     for (std::int64_t i = 0; i < plane; ++i) {
       const double r = ref.channel(static_cast<int>(c))[i];
       const double o = ours.channel(static_cast<int>(c))[i];
       const double d = std::fabs(o - r);
+      identical += d == 0;
       double allowed = 0;
       switch (tol) {
         case Tolerance::Linear: allowed = 1e-5 * range + 1e-5 * std::fabs(r); break;
@@ -144,8 +145,8 @@ std::int64_t compare_features(const std::string& label, const Project& project, 
       max_abs = std::max(max_abs, d);
       if (std::fabs(r) > 1e-3 * std::max(range, 1.0)) max_rel = std::max(max_rel, d / std::fabs(r));
     }
-    std::printf("  [%2zu] %-55s max abs %.3g  max rel %.3g%s", c, channels[c].name.c_str(), max_abs, max_rel,
-                bad ? "  OUT OF TOLERANCE" : "");
+    std::printf("  [%2zu] %-55s max abs %.3g  max rel %.3g  identical %.2f %%%s", c, channels[c].name.c_str(), max_abs,
+                max_rel, 100.0 * static_cast<double>(identical) / static_cast<double>(plane), bad ? "  OUT OF TOLERANCE" : "");
     if (ilastik_solver_error)
       std::printf("  (%lld px: ilastik's float32 solver off the exact value by 5e-4..1e-3·|T|)",
                   static_cast<long long>(ilastik_solver_error));

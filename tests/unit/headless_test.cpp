@@ -10,6 +10,7 @@
 #include "ilpkit/error.hpp"
 #include "ilpkit/headless.hpp"
 #include "ilpkit/ilp.hpp"
+#include "ilpkit/predict.hpp"
 #include "memory_image.hpp"
 #include "test_paths.hpp"
 
@@ -93,6 +94,43 @@ TEST(Headless, FeaturesExportEqualsTheEngineAndIlastiksLayout) {
   fs::remove(out);
 }
 
+TEST(Headless, ForestExportsEqualThePredictorOnTheEnginesFeatures) {
+  Project project = read_project(test::testdata("minimal_14.ilp"));
+  auto input = open_image(test::testdata("tiny_raw.h5/data"));
+  FeatureEngine engine(*project.features, input->info().geometry());
+  PlanarBlock features = test::compute_stitched(*input, engine);
+  Predictor predictor(*project.classifier, project.label_classes.size());
+  const std::int64_t n = features.plane_size();
+  std::vector<float> p(static_cast<std::size_t>(n) * predictor.label_count());
+  predictor.predict(features.data.data(), n, n, p.data(), n);
+  std::vector<float> seg(static_cast<std::size_t>(n)), unc(static_cast<std::size_t>(n));
+  segmentation_from_probabilities(p.data(), n, predictor.label_count(), n, seg.data());
+  uncertainty_from_probabilities(p.data(), n, predictor.label_count(), n, unc.data());
+
+  struct Case {
+    ExportSource source;
+    ValueType dtype;
+    const std::vector<float>* expected;
+  };
+  for (const Case& c : {Case{ExportSource::Probabilities, ValueType::Float32, &p},
+                        Case{ExportSource::SimpleSegmentation, ValueType::UInt8, &seg},
+                        Case{ExportSource::Uncertainty, ValueType::Float32, &unc}}) {
+    SCOPED_TRACE(export_source_name(c.source));
+    ExportRequest req;
+    req.source = c.source;
+    const std::string out = test::temp_path("forest.h5");
+    req.filename_format = out;
+    req.blockwise.block_shape = {1, 5, 7};
+    auto r = export_image(project, test::testdata("tiny_raw.h5/data"), req);
+    auto written = open_image(out + "/exported_data");
+    EXPECT_EQ(written->info().dtype, c.dtype);
+    EXPECT_EQ(written->info().axes, "yxc");
+    auto got = read_whole(*written);
+    EXPECT_EQ(std::vector<float>(got.data.begin(), got.data.end()), *c.expected);
+    fs::remove(out);
+  }
+}
+
 TEST(Headless, InputsThatDoNotFitTheProjectAreRefused) {
   Project project = read_project(test::testdata("minimal_14.ilp"));
   ExportRequest req;
@@ -110,7 +148,7 @@ TEST(Headless, InputsThatDoNotFitTheProjectAreRefused) {
     EXPECT_EQ(e.kind(), ErrorKind::Usage);
   }
   req.input_axes.clear();
-  req.source = ExportSource::Probabilities;
+  req.source = ExportSource::Labels;
   try {
     export_image(project, test::testdata("tiny_raw.h5/data"), req);
     FAIL();
@@ -135,7 +173,11 @@ TEST(Headless, CommandLineSpellingsAndExitCodes) {
   fs::remove(out);
   EXPECT_EQ(run_cli(project + " --export_source=Features --bogus_flag " + input), 2);       // unknown flag
   EXPECT_EQ(run_cli(project + " --export_source=Features --retrain " + input), 3);          // not yet
-  EXPECT_EQ(run_cli(project + " --export_source=Probabilities " + input), 3);              // not yet
+  EXPECT_EQ(run_cli(project + " --export_source=Labels --output_filename_format=" + out + " " + input), 3);  // not yet
+  EXPECT_EQ(run_cli(project + " --export_source=Probabilities --export_dtype=uint16 --output_filename_format=" + out +
+                    " " + input),
+            3);  // not yet
+  EXPECT_FALSE(fs::exists(out));
   EXPECT_EQ(run_cli(project + " --export_source=Features"), 2);                             // no input
   EXPECT_EQ(run_cli(project + " --export_source=Features " + test::testdata("nope.h5")), 4);  // missing
 }
