@@ -16,13 +16,16 @@ namespace ilpkit {
 
 namespace {
 
-// A node of a flattened tree. Children >= 0 are node indices of the same tree; a negative child
-// ~k is leaf k. `threshold` is the smallest float >= the stored double threshold, so that for
-// every float x: x < threshold exactly when double(x) < stored threshold.
+// A node of a flattened tree; children are node indices of the same tree. `threshold` is the
+// smallest float >= the stored double threshold, so that for every float x: x < threshold
+// exactly when double(x) < stored threshold. Nodes are in depth-first pre-order, so VIGRA's
+// child0 (x < threshold) is always the next node. Leaves are nodes too, with threshold -inf and
+// `right` pointing at themselves, so descents run in lockstep without branching on "reached a
+// leaf" (a NaN feature also goes right, as in VIGRA).
 struct FlatNode {
   float threshold;
   std::int32_t column;
-  std::int32_t child[2];  ///< [0]: x < threshold (VIGRA's child0), [1]: otherwise
+  std::int32_t right;  ///< child when !(x < threshold); the other child is the next node (pre-order)
 };
 
 float float_ceiling(double t) {
@@ -38,13 +41,14 @@ float float_ceiling(double t) {
 
 struct Predictor::Model {
   std::size_t features = 0, classes = 0, labels = 0;
-  std::vector<FlatNode> nodes;       ///< all trees, each tree's nodes contiguous
+  std::vector<FlatNode> nodes;       ///< all trees, each tree's nodes contiguous (root first)
+  std::vector<std::int32_t> leaf_of; ///< per node: its leaf number, -1 for split nodes
   std::vector<float> leaf_values;    ///< classes floats per leaf, float(p_l) as VIGRA adds them
   std::vector<double> leaf_totals;   ///< Σ_l p_l per leaf, in double, l ascending
   struct TreeRange {
-    std::int32_t root;  ///< node index of the root in `nodes`, or ~leaf for a single-leaf tree
-    std::int32_t node_base;
-    std::int32_t leaf_base;
+    std::int32_t node_base;  ///< the tree's root in `nodes`
+    std::int32_t depth;      ///< longest root-to-leaf path: descents take this many steps
+    std::int32_t unused;
   };
   struct ForestRange {
     std::size_t first_tree = 0, tree_count = 0;
@@ -53,6 +57,9 @@ struct Predictor::Model {
   std::vector<ForestRange> forests;
   std::size_t total_trees = 0;
   std::vector<int> channel_of_class;  ///< output channel of each class column, -1 if none
+  /// Every leaf's Σ_l p_l is exactly 1.0 (normalized histograms, the usual case): then a
+  /// forest's double total is exactly its tree count whatever the leaves, and need not be summed.
+  bool unit_leaves = true;
 
   void add_tree(const Tree& t);
 };
@@ -60,33 +67,45 @@ struct Predictor::Model {
 void Predictor::Model::add_tree(const Tree& t) {
   const auto& topo = t.topology;
   const auto& par = t.parameters;
-  // Number nodes and leaves in topology order (children follow parents in VIGRA's layout).
-  std::vector<std::int32_t> index(topo.size(), 0);
-  std::int32_t n_nodes = 0, n_leaves = 0;
-  for (std::size_t i = 2; i < topo.size();) {
-    const bool leaf = (topo[i] & Tree::kLeafNode) != 0;
-    index[i] = leaf ? ~n_leaves++ : n_nodes++;
-    i += leaf ? 2 : 5;
-  }
-  TreeRange r{index[2], static_cast<std::int32_t>(nodes.size()), static_cast<std::int32_t>(leaf_totals.size())};
-  for (std::size_t i = 2; i < topo.size();) {
-    const bool leaf = (topo[i] & Tree::kLeafNode) != 0;
-    const auto p = static_cast<std::size_t>(topo[i + 1]);
-    if (leaf) {
-      double total = 0;
-      for (std::size_t l = 0; l < classes; ++l) {
-        leaf_values.push_back(static_cast<float>(par[p + 1 + l]));
-        total += par[p + 1 + l];
+  const auto base = static_cast<std::int32_t>(nodes.size());
+  TreeRange r{base, 0, 0};
+  // Depth-first pre-order from the root: (topology index, depth); right children wait on a stack.
+  struct Visit {
+    std::size_t at;
+    int depth;
+    std::int64_t patch;  ///< node whose `right` is this visit's number (-1: none)
+  };
+  std::vector<Visit> stack{{2, 0, -1}};
+  while (!stack.empty()) {
+    const Visit v = stack.back();
+    stack.pop_back();
+    std::int64_t patch = v.patch;
+    for (std::size_t at = v.at, depth = static_cast<std::size_t>(v.depth);; ++depth) {
+      const auto self = static_cast<std::int32_t>(nodes.size()) - base;
+      if (patch >= 0) nodes[static_cast<std::size_t>(patch)].right = self;
+      r.depth = std::max<std::int32_t>(r.depth, static_cast<std::int32_t>(depth));
+      const auto p = static_cast<std::size_t>(topo[at + 1]);
+      if (topo[at] & Tree::kLeafNode) {
+        double total = 0;
+        const auto leaf = static_cast<std::int32_t>(leaf_totals.size());
+        for (std::size_t l = 0; l < classes; ++l) {
+          leaf_values.push_back(static_cast<float>(par[p + 1 + l]));
+          total += par[p + 1 + l];
+        }
+        leaf_totals.push_back(total);
+        nodes.push_back({-std::numeric_limits<float>::infinity(), 0, self});
+        leaf_of.push_back(leaf);
+        break;
       }
-      leaf_totals.push_back(total);
-      i += 2;
-    } else {
-      FlatNode n{float_ceiling(par[p + 1]), topo[i + 4],
-                 {index[static_cast<std::size_t>(topo[i + 2])], index[static_cast<std::size_t>(topo[i + 3])]}};
-      nodes.push_back(n);
-      i += 5;
+      nodes.push_back({float_ceiling(par[p + 1]), topo[at + 4], 0});
+      leaf_of.push_back(-1);
+      stack.push_back({static_cast<std::size_t>(topo[at + 3]), static_cast<int>(depth) + 1,
+                       static_cast<std::int64_t>(nodes.size()) - 1});
+      at = static_cast<std::size_t>(topo[at + 2]);  // child0 comes next
+      patch = -1;
     }
   }
+  for (std::size_t l = 0; l < leaf_totals.size(); ++l) unit_leaves = unit_leaves && leaf_totals[l] == 1.0;
   trees.push_back(r);
 }
 
@@ -125,15 +144,33 @@ std::size_t Predictor::feature_count() const { return model_->features; }
 std::size_t Predictor::label_count() const { return model_->labels; }
 std::size_t Predictor::tree_count() const { return model_->total_trees; }
 
+namespace {
+
+constexpr std::int64_t kLanes = 8;
+
+// Adds each lane's leaf distribution to its votes (Classes = 0: any count, from the model).
+template <std::size_t Classes>
+inline void add_votes(const Predictor::Model& m, const std::int32_t* leaf_of, const std::int32_t* k, float* p) {
+  const std::size_t C = Classes ? Classes : m.classes;
+  for (std::int64_t j = 0; j < kLanes; ++j) {
+    const float* v = m.leaf_values.data() + static_cast<std::size_t>(leaf_of[k[j]]) * C;
+    float* q = p + static_cast<std::size_t>(j) * C;
+    for (std::size_t l = 0; l < C; ++l) q[l] += v[l];
+  }
+}
+
+}  // namespace
+
 void Predictor::predict(const float* features, std::int64_t fstride, std::int64_t n, float* out,
                         std::int64_t ostride) const {
   const Model& m = *model_;
+
   const std::size_t F = m.features, C = m.classes;
   constexpr std::int64_t kTile = 128;
   // Per tile: features transposed to [sample][column] so one descent reads one short row.
   std::vector<float> x(static_cast<std::size_t>(kTile) * F);
-  std::vector<float> prob(static_cast<std::size_t>(kTile) * C), acc(static_cast<std::size_t>(kTile) * C);
-  std::vector<double> total(static_cast<std::size_t>(kTile));
+  std::vector<float> acc(static_cast<std::size_t>(kTile) * C);
+  std::vector<float> pbuf(static_cast<std::size_t>(kLanes) * C), abuf(static_cast<std::size_t>(kLanes) * C);
   std::vector<std::uint8_t> has_nan(static_cast<std::size_t>(kTile));
   for (std::int64_t i0 = 0; i0 < n; i0 += kTile) {
     const std::int64_t len = std::min(kTile, n - i0);
@@ -145,38 +182,66 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
         has_nan[static_cast<std::size_t>(i)] |= std::isnan(col[i]);
       }
     }
-    std::fill(acc.begin(), acc.end(), 0.0f);
-    for (const auto& fr : m.forests) {
-      std::fill(prob.begin(), prob.end(), 0.0f);
-      std::fill(total.begin(), total.end(), 0.0);
-      for (std::size_t t = fr.first_tree; t < fr.first_tree + fr.tree_count; ++t) {
-        const auto& tr = m.trees[t];
-        const FlatNode* nodes = m.nodes.data() + tr.node_base;
-        const float* leaves = m.leaf_values.data() + static_cast<std::size_t>(tr.leaf_base) * C;
-        const double* totals = m.leaf_totals.data() + tr.leaf_base;
-        for (std::int64_t i = 0; i < len; ++i) {
-          const float* row = x.data() + static_cast<std::size_t>(i) * F;
-          std::int32_t k = tr.root;
-          while (k >= 0) {
-            const FlatNode& nd = nodes[k];
-            k = nd.child[row[nd.column] < nd.threshold ? 0 : 1];
+    // Batches of kLanes samples run through every tree with their votes in L1; the trees (a
+    // few hundred kB at most) stay in cache.
+    for (std::int64_t b = 0; b < len; b += kLanes) {
+      const std::int64_t lanes = std::min(kLanes, len - b);
+      const float* rows[kLanes];
+      for (std::int64_t j = 0; j < kLanes; ++j) rows[j] = x.data() + static_cast<std::size_t>(std::min(b + j, len - 1)) * F;
+      float* a = abuf.data();
+      std::fill(abuf.begin(), abuf.end(), 0.0f);
+      for (const auto& fr : m.forests) {
+        float* p = pbuf.data();
+        std::fill(pbuf.begin(), pbuf.end(), 0.0f);
+        double total[kLanes] = {};
+        for (std::size_t t = fr.first_tree; t < fr.first_tree + fr.tree_count; ++t) {
+          const auto& tr = m.trees[t];
+          const FlatNode* nodes = m.nodes.data() + tr.node_base;
+          const std::int32_t* leaf_of = m.leaf_of.data() + tr.node_base;
+          // The samples descend in lockstep, branch-free: the CPU overlaps their independent
+          // loads instead of mispredicting each sample's path.
+          std::int32_t k[kLanes] = {};
+          for (std::int32_t step = 0; step < tr.depth; step += 2) {
+            for (int twice = 0; twice < 2; ++twice)
+              for (std::int64_t j = 0; j < kLanes; ++j) {
+                const FlatNode& nd = nodes[k[j]];
+                k[j] = rows[j][nd.column] < nd.threshold ? k[j] + 1 : nd.right;
+              }
+            // Stop when every sample is at a leaf (most paths are much shorter than the deepest).
+            bool done = true;
+            for (std::int64_t j = 0; j < kLanes; ++j)
+              done &= nodes[k[j]].threshold == -std::numeric_limits<float>::infinity();
+            if (done) break;
           }
-          const std::int32_t leaf = ~k;
-          float* p = prob.data() + static_cast<std::size_t>(i) * C;
-          const float* v = leaves + static_cast<std::size_t>(leaf) * C;
-          for (std::size_t l = 0; l < C; ++l) p[l] += v[l];
-          total[static_cast<std::size_t>(i)] += totals[leaf];
+          if (m.unit_leaves) {
+            switch (C) {  // fixed class counts unroll into straight adds
+              case 2: add_votes<2>(m, leaf_of, k, p); break;
+              case 3: add_votes<3>(m, leaf_of, k, p); break;
+              case 4: add_votes<4>(m, leaf_of, k, p); break;
+              default: add_votes<0>(m, leaf_of, k, p); break;
+            }
+            continue;
+          }
+          for (std::int64_t j = 0; j < kLanes; ++j) {
+            const auto leaf = static_cast<std::size_t>(leaf_of[k[j]]);
+            const float* v = m.leaf_values.data() + leaf * C;
+            for (std::size_t l = 0; l < C; ++l) p[static_cast<std::size_t>(j) * C + l] += v[l];
+            total[j] += m.leaf_totals[leaf];
+          }
+        }
+        // Per forest: divide by the float total, then weight by the forest's tree count.
+        const float weight = static_cast<float>(fr.tree_count);
+        for (std::int64_t j = 0; j < kLanes; ++j) {
+          const float tot = static_cast<float>(m.unit_leaves ? static_cast<double>(fr.tree_count) : total[j]);
+          for (std::size_t l = 0; l < C; ++l) {
+            const std::size_t q = static_cast<std::size_t>(j) * C + l;
+            a[q] = a[q] + (p[q] / tot) * weight;
+          }
         }
       }
-      // Per forest: divide by the float total, then weight by the forest's tree count.
-      const float weight = static_cast<float>(fr.tree_count);
-      for (std::int64_t i = 0; i < len; ++i) {
-        const float tot = static_cast<float>(total[static_cast<std::size_t>(i)]);
-        for (std::size_t l = 0; l < C; ++l) {
-          const std::size_t k = static_cast<std::size_t>(i) * C + l;
-          acc[k] = acc[k] + (prob[k] / tot) * weight;
-        }
-      }
+      for (std::int64_t j = 0; j < lanes; ++j)
+        for (std::size_t l = 0; l < C; ++l)
+          acc[static_cast<std::size_t>(b + j) * C + l] = a[static_cast<std::size_t>(j) * C + l];
     }
     const float all = static_cast<float>(m.total_trees);
     for (std::size_t ch = 0; ch < m.labels; ++ch)

@@ -121,6 +121,22 @@ TEST(Predictor, EqualsTheReferenceBitForBit) {
     p.predict(x.data() + i0, n, len, parts.data() + i0, n);
   }
   EXPECT_EQ(parts, out);
+
+  // A leaf whose distribution does not sum to exactly 1 takes the general path (double totals).
+  for (auto& t : c.forests[1].trees)
+    for (std::size_t i = 2; i < t.topology.size(); i += (t.topology[i] & Tree::kLeafNode) ? 2 : 5)
+      if (t.topology[i] & Tree::kLeafNode) t.parameters[static_cast<std::size_t>(t.topology[i + 1]) + 1] *= 1.0000001;
+  Predictor skewed(c, 5);
+  skewed.predict(x.data(), n, n, out.data(), n);
+  mismatches = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::vector<float> row(F);
+    for (int f = 0; f < F; ++f) row[static_cast<std::size_t>(f)] = x[static_cast<std::size_t>(f * n + i)];
+    auto r = test::reference_predict(c, 5, row);
+    for (std::size_t k = 0; k < 5; ++k)
+      mismatches += std::memcmp(&r[k], &out[k * static_cast<std::size_t>(n) + static_cast<std::size_t>(i)], 4) != 0;
+  }
+  EXPECT_EQ(mismatches, 0);
 }
 
 TEST(Predictor, RefusesAClassifierWithoutForests) {
