@@ -10,6 +10,8 @@
 
 #include "ilpkit/feature_engine.hpp"
 #include "ilpkit/image.hpp"
+#include "ilpkit/project.hpp"
+#include "ilpkit/train.hpp"
 
 namespace ilpkit {
 
@@ -46,5 +48,10 @@ void compute_derived_blockwise(const ImageSource& source, const FeatureEngine& e
 /// destination plus the blocks' inputs and filter state.
 void compute_features_into(const ImageSource& source, const FeatureEngine& engine, const BlockwiseOptions& options,
                            std::int64_t t, const FeatureOutput& out);
+
+/// Training samples of every lane with labels, in a fixed order (lane, time point, tile, pixel
+/// in C order); features are computed only on the tiles that hold labels. Throws Error(Usage)
+/// when a labelled lane's raw data cannot be read or does not fit its labels.
+TrainingSamples collect_training_samples(const Project& project, const BlockwiseOptions& options);
 
 }  // namespace ilpkit

@@ -14,6 +14,8 @@
 #include "ilpkit/error.hpp"
 #include "ilpkit/headless.hpp"
 #include "ilpkit/ilp.hpp"
+#include "ilpkit/pipeline.hpp"
+#include "ilpkit/train.hpp"
 
 namespace ilpkit::cli {
 
@@ -36,6 +38,8 @@ struct RunOptions {
   std::string block_shape;
   bool quiet = false;
   bool progress = false;
+  bool retrain = false;
+  std::uint64_t seed = 0;
   std::vector<std::string> not_yet;  ///< ilastik flags given that this version does not implement
 };
 
@@ -86,6 +90,29 @@ void run(const RunOptions& o) {
   if (inputs.empty()) throw Error(ErrorKind::Usage, "no input files (give them after the flags or with --raw_data)");
 
   Project project = read_project(o.project);
+  const int threads = o.threads > 0 ? o.threads : default_threads();
+  const bool untrained = !project.classifier || project.classifier->forests.empty();
+  if (o.retrain || untrained) {
+    // ilastik trains from the stored labels when asked to, or when the project has no classifier.
+    const auto start = std::chrono::steady_clock::now();
+    BlockwiseOptions bo;
+    bo.threads = threads;
+    TrainingSamples samples = with_context("training from the project's labels", [&] {
+      return collect_training_samples(project, bo);
+    });
+    TrainOptions to;
+    to.trees = project.factory.num_trees;
+    to.forests = project.factory.num_forests;
+    to.seed = o.seed;
+    to.threads = threads;
+    project.classifier = with_context("training from the project's labels", [&] { return train_classifier(samples, to); });
+    if (!o.quiet)
+      std::cerr << fmt::format("ilpkit: trained {} trees in {} forest(s) on {} labelled pixels ({} features) in {:.2f} s{}\n",
+                               project.classifier->tree_count(), project.classifier->forests.size(), samples.size(),
+                               samples.feature_count,
+                               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                               untrained && !o.retrain ? " (the project had no classifier)" : "");
+  }
   ExportRequest req;
   req.source = parse_export_source(o.export_source);
   const auto* stored = project.export_settings ? &*project.export_settings : nullptr;
@@ -98,7 +125,7 @@ void run(const RunOptions& o) {
   req.export_dtype = o.export_dtype;
   req.input_axes = o.input_axes;
   req.impose_training_axes = !o.ignore_training_axistags;
-  req.blockwise.threads = o.threads > 0 ? o.threads : default_threads();
+  req.blockwise.threads = threads;
   if (!o.block_shape.empty()) req.blockwise.block_shape = parse_block_shape(o.block_shape);
   const bool show_progress = !o.quiet && (o.progress || ::isatty(STDERR_FILENO));
 
@@ -175,7 +202,12 @@ void register_run(CLI::App& app) {
         ->expected(0, -1)
         ->group("Not yet supported");
   }
-  for (const char* flag : {"--retrain", "--distributed", "--preconvert_stacks,--preconvert-stacks"}) {
+  cmd->add_flag("--retrain", opt->retrain,
+                "Train the classifier from the project's labels before exporting (as ilastik's flag; the project "
+                "file is not changed). Projects without a trained classifier are trained anyway, as in ilastik");
+  cmd->add_option("--seed", opt->seed, "Seed for training (default: from the clock, as ilastik); equal seeds give "
+                                       "equal forests for any thread count");
+  for (const char* flag : {"--distributed", "--preconvert_stacks,--preconvert-stacks"}) {
     std::string names = flag;
     std::string first = names.substr(0, names.find(','));
     cmd->add_flag_callback(names, [opt, first] { opt->not_yet.push_back(first); }, "Not supported yet by this version")

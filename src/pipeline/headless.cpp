@@ -156,9 +156,7 @@ ExportResult export_image(const Project& project, const std::string& input, cons
   std::optional<Predictor> predictor;
   if (needs_forest) {
     if (!project.classifier || project.classifier->forests.empty())
-      throw Error(ErrorKind::Unsupported,
-                  "the project has no trained classifier; ilastik would train one from the stored labels, which "
-                  "this version of ilpkit cannot do yet (--retrain)");
+      throw Error(ErrorKind::Usage, "the project has no trained classifier (train it first: ilpkit run --retrain)");
     predictor.emplace(*project.classifier, project.label_classes.size());
   }
 
