@@ -172,7 +172,7 @@ TEST(Headless, CommandLineSpellingsAndExitCodes) {
   EXPECT_TRUE(fs::exists(out));
   fs::remove(out);
   EXPECT_EQ(run_cli(project + " --export_source=Features --bogus_flag " + input), 2);       // unknown flag
-  EXPECT_EQ(run_cli(project + " --export_source=Features --cutout_subregion=[(0,0),(1,1)] --output_filename_format=" +
+  EXPECT_EQ(run_cli(project + " --export_source=Features '--cutout_subregion=[(0,0),(1,1)]' --output_filename_format=" +
                     out + " " + input),
             3);  // not yet
   EXPECT_EQ(run_cli(project + " --export_source=Labels --output_filename_format=" + out + " " + input), 3);  // not yet
