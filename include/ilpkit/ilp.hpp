@@ -67,6 +67,13 @@ ClassifierMatch match_classifier(const Project& project);
 
 namespace ilpkit {
 
+/// Puts `classifier` into the tree as ilastik 1.4 stores it (ClassifierForests: ForestNNNN VIGRA
+/// RF2 groups, known_labels, feature_names, pickled_type) and, when given, the factory.
+void store_classifier(IlpTree& tree, const Classifier& classifier, const ClassifierFactory* factory);
+
+/// ilastik's ParallelVigraRfLazyflowClassifierFactory as Python 3 protocol-0 pickle bytes.
+std::string factory_pickle(const ClassifierFactory& factory);
+
 /// Writes a tree as a new HDF5 file (earliest file format, h5py-compatible encodings).
 /// The file is written under a temporary name in the same folder and renamed over `path`
 /// only when complete. Datasets left on disk are copied from their source.

@@ -8,6 +8,7 @@ namespace ilpkit::cli {
 
 void register_inspect(CLI::App& app);
 void register_run(CLI::App& app);
+void register_train(CLI::App& app);
 
 /// Exit codes (documented in README.md).
 enum ExitCode : int {

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   register_inspect(app);
   register_run(app);
+  register_train(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

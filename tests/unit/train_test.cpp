@@ -4,6 +4,7 @@
 // directly, for any thread count.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <random>
 
 #include <vigra/multi_array.hxx>
@@ -110,4 +111,57 @@ TEST(Train, SamplesAreEveryLabelledPixelWithItsFeatures) {
       EXPECT_EQ(s.features[k * s.feature_count + c], whole.data[c * labels.data.size() + i]);
     ++k;
   }
+}
+
+TEST(Train, FactoryPickleIsPython3sProtocol0Bytes) {
+  ClassifierFactory f;
+  f.num_trees = 100;
+  f.num_forests = 4;
+  // ilp-format.md §6.1, the bytes of pc.ilp.
+  EXPECT_EQ(factory_pickle(f),
+            "ccopy_reg\n_reconstructor\np0\n(clazyflow.classifiers.parallelVigraRfLazyflowClassifier\n"
+            "ParallelVigraRfLazyflowClassifierFactory\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n(dp5\nVVERSION\np6\n"
+            "I2\nsV_num_trees\np7\nI100\nsV_label_proportion\np8\nNsV_variable_importance_path\np9\nNsV_variable_"
+            "importance_enabled\np10\nI00\nsV_kwargs\np11\n(dp12\nsV_num_forests\np13\nI4\nsb.");
+  f.label_proportion = 0.25;
+  EXPECT_NE(factory_pickle(f).find("V_label_proportion\np8\nF0.25\nsV_variable_importance_path"), std::string::npos);
+}
+
+TEST(Train, StoredClassifierReadsBackAndLeavesTheInputUntouched) {
+  const std::string in = test::temp_path("in.ilp");
+  const std::string out = test::temp_path("out.ilp");
+  std::filesystem::copy_file(test::testdata("minimal_14.ilp"), in, std::filesystem::copy_options::overwrite_existing);
+  // The copy refers to tiny_raw.h5 relative to its folder: train on the original project instead.
+  Project project = read_project(test::testdata("minimal_14.ilp"));
+  TrainOptions o;
+  o.trees = 6;
+  o.forests = 2;
+  o.seed = 9;
+  const Classifier c = train_classifier(collect_training_samples(project, {}), o);
+  Diagnostics d;
+  IlpTree tree = load_tree(in, ReadOptions{}, d);
+  ClassifierFactory f = project.factory;
+  f.num_trees = 6;
+  f.num_forests = 2;
+  store_classifier(tree, c, &f);
+  const auto before = std::filesystem::file_size(in);
+  write_tree(tree, out);
+  EXPECT_EQ(std::filesystem::file_size(in), before);
+  ReadOptions ro;
+  ro.probe_data = false;
+  const Project back = read_project(out, ro);
+  ASSERT_TRUE(back.classifier);
+  ASSERT_EQ(back.classifier->forests.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i)
+    for (std::size_t t = 0; t < c.forests[i].trees.size(); ++t) {
+      EXPECT_EQ(back.classifier->forests[i].trees[t].topology, c.forests[i].trees[t].topology);
+      EXPECT_EQ(back.classifier->forests[i].trees[t].parameters, c.forests[i].trees[t].parameters);
+    }
+  EXPECT_EQ(back.classifier->known_labels, c.known_labels);
+  EXPECT_EQ(back.classifier->feature_names, c.feature_names);
+  EXPECT_EQ(back.factory.num_trees, 6);
+  EXPECT_EQ(back.factory.num_forests, 2);
+  EXPECT_TRUE(match_classifier(back).matches) << match_classifier(back).reason;
+  std::filesystem::remove(in);
+  std::filesystem::remove(out);
 }
