@@ -205,13 +205,15 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
             for (int twice = 0; twice < 2; ++twice)
               for (std::int64_t j = 0; j < kLanes; ++j) {
                 const FlatNode& nd = nodes[k[j]];
-                k[j] = rows[j][nd.column] < nd.threshold ? k[j] + 1 : nd.right;
+                // Select by mask arithmetic: a conditional here compiles to a branch that
+                // mispredicts on half the nodes.
+                const std::int32_t left = -static_cast<std::int32_t>(rows[j][nd.column] < nd.threshold);
+                k[j] = nd.right ^ ((nd.right ^ (k[j] + 1)) & left);
               }
             // Stop when every sample is at a leaf (most paths are much shorter than the deepest).
-            bool done = true;
-            for (std::int64_t j = 0; j < kLanes; ++j)
-              done &= nodes[k[j]].threshold == -std::numeric_limits<float>::infinity();
-            if (done) break;
+            std::int32_t at_leaf = 1;  // leaves point right at themselves
+            for (std::int64_t j = 0; j < kLanes; ++j) at_leaf &= static_cast<std::int32_t>(nodes[k[j]].right == k[j]);
+            if (at_leaf) break;
           }
           if (m.unit_leaves) {
             switch (C) {  // fixed class counts unroll into straight adds
