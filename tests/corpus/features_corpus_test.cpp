@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "corpus.hpp"
+#include "shell.hpp"
 #include "hdf5.hpp"
 #include "ilpkit/feature_engine.hpp"
 #include "ilpkit/ilp.hpp"
@@ -25,6 +26,8 @@
 using namespace ilpkit;
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test::shell_quote;
+using test::shell_split;
 
 namespace {
 
@@ -37,33 +40,6 @@ PlanarBlock read_all(const ImageSource& src, std::int64_t t = 0) {
   return out;
 }
 
-// Splits a shell command line as the corpus writes it (single quotes only).
-std::vector<std::string> shell_split(const std::string& cmd) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false, any = false;
-  for (char c : cmd) {
-    if (c == '\'') {
-      quoted = !quoted;
-      any = true;
-    } else if (c == ' ' && !quoted) {
-      if (any) out.push_back(cur);
-      cur.clear();
-      any = false;
-    } else {
-      cur += c;
-      any = true;
-    }
-  }
-  if (any) out.push_back(cur);
-  return out;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 enum class Tolerance { Linear, Quadratic, Eigen3d };
 

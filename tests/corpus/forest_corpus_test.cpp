@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "corpus.hpp"
+#include "shell.hpp"
 #include "ilpkit/ilp.hpp"
 #include "ilpkit/image.hpp"
 #include "ilpkit/predict.hpp"
@@ -23,6 +24,8 @@
 using namespace ilpkit;
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test::shell_quote;
+using test::shell_split;
 
 namespace {
 
@@ -115,32 +118,6 @@ TEST(CorpusForest, StoredForestsOnIlastiksFeaturesReproduceItsProbabilities) {
 
 namespace {
 
-std::vector<std::string> shell_split(const std::string& cmd) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false, any = false;
-  for (char c : cmd) {
-    if (c == '\'') {
-      quoted = !quoted;
-      any = true;
-    } else if (c == ' ' && !quoted) {
-      if (any) out.push_back(cur);
-      cur.clear();
-      any = false;
-    } else {
-      cur += c;
-      any = true;
-    }
-  }
-  if (any) out.push_back(cur);
-  return out;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 // Runs the case's own ilastik command line with ilpkit, writing to `out`.
 void run_like_ilastik(const fs::path& dir, const std::string& cmd, const std::string& out) {
