@@ -61,7 +61,24 @@ struct Predictor::Model {
   /// forest's double total is exactly its tree count whatever the leaves, and need not be summed.
   bool unit_leaves = true;
 
+  // Trees with at most 64 leaves are also evaluated QuickScorer-style: leaves are numbered left
+  // to right; every split node whose test fails for a sample (x goes right) clears the bits of
+  // its left subtree's leaves; the exit leaf is the lowest bit left. Split nodes are grouped by
+  // feature and sorted by threshold, so a sample stops scanning a feature at the first
+  // threshold above its value: no data-dependent descent at all.
+  struct MaskNode {
+    float threshold;
+    std::int32_t slot;   ///< index of the tree among the small trees
+    std::uint64_t mask;  ///< ~(left subtree's leaf bits)
+  };
+  std::vector<std::vector<MaskNode>> mask_nodes;  ///< per feature column, ascending threshold
+  std::vector<std::int32_t> slot_of_tree;         ///< small-tree slot per tree, -1 for big trees
+  std::vector<std::int32_t> exit_leaf_base;       ///< per slot: offset into exit_leaves
+  std::vector<std::int32_t> exit_leaves;          ///< per slot, per leaf number: the leaf id
+  std::size_t slots = 0;
+
   void add_tree(const Tree& t);
+  void build_mask_nodes();
 };
 
 void Predictor::Model::add_tree(const Tree& t) {
@@ -109,6 +126,36 @@ void Predictor::Model::add_tree(const Tree& t) {
   trees.push_back(r);
 }
 
+void Predictor::Model::build_mask_nodes() {
+  mask_nodes.assign(features, {});
+  slot_of_tree.assign(trees.size(), -1);
+  for (std::size_t t = 0; t < trees.size(); ++t) {
+    const std::int32_t base = trees[t].node_base;
+    const std::int32_t end = t + 1 < trees.size() ? trees[t + 1].node_base : static_cast<std::int32_t>(nodes.size());
+    // prefix[i]: leaves among the tree's nodes [0, i) (pre-order, so left to right).
+    std::vector<std::int32_t> prefix(static_cast<std::size_t>(end - base) + 1, 0);
+    for (std::int32_t i = base; i < end; ++i)
+      prefix[static_cast<std::size_t>(i - base) + 1] = prefix[static_cast<std::size_t>(i - base)] + (leaf_of[static_cast<std::size_t>(i)] >= 0);
+    if (prefix.back() > 64) continue;
+    const auto slot = static_cast<std::int32_t>(slots++);
+    slot_of_tree[t] = slot;
+    exit_leaf_base.push_back(static_cast<std::int32_t>(exit_leaves.size()));
+    for (std::int32_t i = base; i < end; ++i) {
+      const FlatNode& n = nodes[static_cast<std::size_t>(i)];
+      if (leaf_of[static_cast<std::size_t>(i)] >= 0) {
+        exit_leaves.push_back(leaf_of[static_cast<std::size_t>(i)]);
+        continue;
+      }
+      const std::int32_t local = i - base;
+      const std::int32_t lo = prefix[static_cast<std::size_t>(local) + 1], hi = prefix[static_cast<std::size_t>(n.right)];
+      const std::uint64_t left = (hi - lo == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << (hi - lo)) - 1)) << lo;
+      mask_nodes[static_cast<std::size_t>(n.column)].push_back({n.threshold, slot, ~left});
+    }
+  }
+  for (auto& list : mask_nodes)
+    std::stable_sort(list.begin(), list.end(), [](const MaskNode& a, const MaskNode& b) { return a.threshold < b.threshold; });
+}
+
 Predictor::Predictor(const Classifier& c, std::size_t label_count) : model_(std::make_unique<Model>()) {
   auto& m = *model_;
   if (c.forests.empty()) throw Error(ErrorKind::Usage, "the project has no trained classifier");
@@ -128,6 +175,7 @@ Predictor::Predictor(const Classifier& c, std::size_t label_count) : model_(std:
     m.forests.push_back(fr);
     m.total_trees += f.trees.size();
   }
+  m.build_mask_nodes();
   // Class column i is label value known_labels[i], which goes to channel value - 1.
   m.channel_of_class.assign(m.classes, -1);
   for (std::size_t i = 0; i < m.classes && i < c.known_labels.size(); ++i) {
@@ -150,10 +198,10 @@ constexpr std::int64_t kLanes = 8;
 
 // Adds each lane's leaf distribution to its votes (Classes = 0: any count, from the model).
 template <std::size_t Classes>
-inline void add_votes(const Predictor::Model& m, const std::int32_t* leaf_of, const std::int32_t* k, float* p) {
+inline void add_votes(const Predictor::Model& m, const std::int32_t* leaf, float* p) {
   const std::size_t C = Classes ? Classes : m.classes;
   for (std::int64_t j = 0; j < kLanes; ++j) {
-    const float* v = m.leaf_values.data() + static_cast<std::size_t>(leaf_of[k[j]]) * C;
+    const float* v = m.leaf_values.data() + static_cast<std::size_t>(leaf[j]) * C;
     float* q = p + static_cast<std::size_t>(j) * C;
     for (std::size_t l = 0; l < C; ++l) q[l] += v[l];
   }
@@ -172,6 +220,7 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
   std::vector<float> acc(static_cast<std::size_t>(kTile) * C);
   std::vector<float> pbuf(static_cast<std::size_t>(kLanes) * C), abuf(static_cast<std::size_t>(kLanes) * C);
   std::vector<std::uint8_t> has_nan(static_cast<std::size_t>(kTile));
+  std::vector<std::uint64_t> bits(m.slots * static_cast<std::size_t>(kLanes));
   for (std::int64_t i0 = 0; i0 < n; i0 += kTile) {
     const std::int64_t len = std::min(kTile, n - i0);
     std::fill(has_nan.begin(), has_nan.end(), 0);
@@ -188,6 +237,22 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
       const std::int64_t lanes = std::min(kLanes, len - b);
       const float* rows[kLanes];
       for (std::int64_t j = 0; j < kLanes; ++j) rows[j] = x.data() + static_cast<std::size_t>(std::min(b + j, len - 1)) * F;
+      // Exit leaves of the small trees for this batch (see Model::MaskNode).
+      std::fill(bits.begin(), bits.end(), ~std::uint64_t{0});
+      for (std::size_t f = 0; f < F; ++f) {
+        float xs[kLanes];
+        float top = -std::numeric_limits<float>::infinity();
+        for (std::int64_t j = 0; j < kLanes; ++j) {
+          xs[j] = rows[j][f];
+          top = std::isnan(xs[j]) ? std::numeric_limits<float>::infinity() : std::max(top, xs[j]);
+        }
+        for (const auto& mn : m.mask_nodes[f]) {
+          if (mn.threshold > top) break;  // every sample is left of this and all later thresholds
+          std::uint64_t* v = bits.data() + static_cast<std::size_t>(mn.slot) * kLanes;
+          for (std::int64_t j = 0; j < kLanes; ++j)
+            v[j] &= mn.mask | (std::uint64_t{0} - static_cast<std::uint64_t>(xs[j] < mn.threshold));
+        }
+      }
       float* a = abuf.data();
       std::fill(abuf.begin(), abuf.end(), 0.0f);
       for (const auto& fr : m.forests) {
@@ -199,9 +264,19 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
           const FlatNode* nodes = m.nodes.data() + tr.node_base;
           const std::int32_t* leaf_of = m.leaf_of.data() + tr.node_base;
           // The samples descend in lockstep, branch-free: the CPU overlaps their independent
-          // loads instead of mispredicting each sample's path.
+          // loads instead of mispredicting each sample's path. Small trees take their exit
+          // leaves from the bit masks instead.
           std::int32_t k[kLanes] = {};
-          for (std::int32_t step = 0; step < tr.depth; step += 2) {
+          const std::int32_t slot = m.slot_of_tree[t];
+          if (slot >= 0) {
+            const std::uint64_t* v = bits.data() + static_cast<std::size_t>(slot) * kLanes;
+            const std::int32_t* exits = m.exit_leaves.data() + m.exit_leaf_base[static_cast<std::size_t>(slot)];
+            for (std::int64_t j = 0; j < kLanes; ++j) {
+              const std::int32_t leaf = exits[__builtin_ctzll(v[j])];
+              k[j] = leaf;  // a leaf id, not a node: votes below read it through leaf ids
+            }
+          }
+          for (std::int32_t step = 0; slot < 0 && step < tr.depth; step += 2) {
             for (int twice = 0; twice < 2; ++twice)
               for (std::int64_t j = 0; j < kLanes; ++j) {
                 const FlatNode& nd = nodes[k[j]];
@@ -215,17 +290,19 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
             for (std::int64_t j = 0; j < kLanes; ++j) at_leaf &= static_cast<std::int32_t>(nodes[k[j]].right == k[j]);
             if (at_leaf) break;
           }
+          if (slot < 0)
+            for (std::int64_t j = 0; j < kLanes; ++j) k[j] = leaf_of[k[j]];  // node -> leaf id
           if (m.unit_leaves) {
             switch (C) {  // fixed class counts unroll into straight adds
-              case 2: add_votes<2>(m, leaf_of, k, p); break;
-              case 3: add_votes<3>(m, leaf_of, k, p); break;
-              case 4: add_votes<4>(m, leaf_of, k, p); break;
-              default: add_votes<0>(m, leaf_of, k, p); break;
+              case 2: add_votes<2>(m, k, p); break;
+              case 3: add_votes<3>(m, k, p); break;
+              case 4: add_votes<4>(m, k, p); break;
+              default: add_votes<0>(m, k, p); break;
             }
             continue;
           }
           for (std::int64_t j = 0; j < kLanes; ++j) {
-            const auto leaf = static_cast<std::size_t>(leaf_of[k[j]]);
+            const auto leaf = static_cast<std::size_t>(k[j]);
             const float* v = m.leaf_values.data() + leaf * C;
             for (std::size_t l = 0; l < C; ++l) p[static_cast<std::size_t>(j) * C + l] += v[l];
             total[j] += m.leaf_totals[leaf];
