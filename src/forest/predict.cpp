@@ -196,6 +196,28 @@ namespace {
 
 constexpr std::int64_t kLanes = 8;
 
+using F32x8 = float __attribute__((vector_size(32)));
+using I32x8 = std::int32_t __attribute__((vector_size(32)));
+using I64x8 = std::int64_t __attribute__((vector_size(64)));
+
+// For each node: the samples whose value is not below its threshold (they go right, NaN
+// included) lose the node's left-subtree leaves. Eight samples per vector operation.
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void apply_masks(
+    const Predictor::Model::MaskNode* nodes, std::size_t count, const float* xs, std::uint64_t* bits) {
+  F32x8 x;
+  std::memcpy(&x, xs, sizeof x);
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& n = nodes[i];
+    const I32x8 below = x < n.threshold;  // -1 where the sample goes left
+    const I64x8 keep = __builtin_convertvector(below, I64x8) | static_cast<std::int64_t>(n.mask);
+    I64x8 v;
+    std::uint64_t* slot = bits + static_cast<std::size_t>(n.slot) * kLanes;
+    std::memcpy(&v, slot, sizeof v);
+    v &= keep;
+    std::memcpy(slot, &v, sizeof v);
+  }
+}
+
 // Adds each lane's leaf distribution to its votes (Classes = 0: any count, from the model).
 template <std::size_t Classes>
 inline void add_votes(const Predictor::Model& m, const std::int32_t* leaf, float* p) {
@@ -246,12 +268,11 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
           xs[j] = rows[j][f];
           top = std::isnan(xs[j]) ? std::numeric_limits<float>::infinity() : std::max(top, xs[j]);
         }
-        for (const auto& mn : m.mask_nodes[f]) {
-          if (mn.threshold > top) break;  // every sample is left of this and all later thresholds
-          std::uint64_t* v = bits.data() + static_cast<std::size_t>(mn.slot) * kLanes;
-          for (std::int64_t j = 0; j < kLanes; ++j)
-            v[j] &= mn.mask | (std::uint64_t{0} - static_cast<std::uint64_t>(xs[j] < mn.threshold));
-        }
+        const auto& list = m.mask_nodes[f];
+        // Nodes up to the first threshold above every sample (the rest leave all bits alone).
+        const auto end = std::upper_bound(list.begin(), list.end(), top,
+                                          [](float v, const Model::MaskNode& node) { return v < node.threshold; });
+        apply_masks(list.data(), static_cast<std::size_t>(end - list.begin()), xs, bits.data());
       }
       float* a = abuf.data();
       std::fill(abuf.begin(), abuf.end(), 0.0f);
