@@ -218,15 +218,15 @@ using I64x8 = std::int64_t __attribute__((vector_size(64)));
   }
 }
 
-// Adds each lane's leaf distribution to its votes (Classes = 0: any count, from the model).
+// Adds each lane's leaf distribution to its votes, kept class-major (p[l·kLanes + j]) so the
+// adds run across lanes (Classes = 0: any count, from the model).
 template <std::size_t Classes>
 inline void add_votes(const Predictor::Model& m, const std::int32_t* leaf, float* p) {
   const std::size_t C = Classes ? Classes : m.classes;
-  for (std::int64_t j = 0; j < kLanes; ++j) {
-    const float* v = m.leaf_values.data() + static_cast<std::size_t>(leaf[j]) * C;
-    float* q = p + static_cast<std::size_t>(j) * C;
-    for (std::size_t l = 0; l < C; ++l) q[l] += v[l];
-  }
+  const float* values = m.leaf_values.data();
+  for (std::size_t l = 0; l < C; ++l)
+    for (std::int64_t j = 0; j < kLanes; ++j)
+      p[l * kLanes + static_cast<std::size_t>(j)] += values[static_cast<std::size_t>(leaf[j]) * C + l];
 }
 
 }  // namespace
@@ -325,7 +325,7 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
           for (std::int64_t j = 0; j < kLanes; ++j) {
             const auto leaf = static_cast<std::size_t>(k[j]);
             const float* v = m.leaf_values.data() + leaf * C;
-            for (std::size_t l = 0; l < C; ++l) p[static_cast<std::size_t>(j) * C + l] += v[l];
+            for (std::size_t l = 0; l < C; ++l) p[l * kLanes + static_cast<std::size_t>(j)] += v[l];
             total[j] += m.leaf_totals[leaf];
           }
         }
@@ -335,7 +335,7 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
           const float tot = static_cast<float>(m.unit_leaves ? static_cast<double>(fr.tree_count) : total[j]);
           for (std::size_t l = 0; l < C; ++l) {
             const std::size_t q = static_cast<std::size_t>(j) * C + l;
-            a[q] = a[q] + (p[q] / tot) * weight;
+            a[q] = a[q] + (p[l * kLanes + static_cast<std::size_t>(j)] / tot) * weight;
           }
         }
       }
