@@ -194,7 +194,7 @@ std::size_t Predictor::tree_count() const { return model_->total_trees; }
 
 namespace {
 
-constexpr std::int64_t kLanes = 8;
+constexpr std::int64_t kLanes = 16;
 
 using F32x8 = float __attribute__((vector_size(32)));
 using I32x8 = std::int32_t __attribute__((vector_size(32)));
@@ -204,17 +204,20 @@ using I64x8 = std::int64_t __attribute__((vector_size(64)));
 // included) lose the node's left-subtree leaves. Eight samples per vector operation.
 [[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void apply_masks(
     const Predictor::Model::MaskNode* nodes, std::size_t count, const float* xs, std::uint64_t* bits) {
-  F32x8 x;
-  std::memcpy(&x, xs, sizeof x);
+  F32x8 x0, x1;
+  std::memcpy(&x0, xs, sizeof x0);
+  std::memcpy(&x1, xs + 8, sizeof x1);
   for (std::size_t i = 0; i < count; ++i) {
     const auto& n = nodes[i];
-    const I32x8 below = x < n.threshold;  // -1 where the sample goes left
-    const I64x8 keep = __builtin_convertvector(below, I64x8) | static_cast<std::int64_t>(n.mask);
-    I64x8 v;
+    const I64x8 mask = I64x8{} + static_cast<std::int64_t>(n.mask);
     std::uint64_t* slot = bits + static_cast<std::size_t>(n.slot) * kLanes;
-    std::memcpy(&v, slot, sizeof v);
-    v &= keep;
-    std::memcpy(slot, &v, sizeof v);
+    I64x8 v0, v1;
+    std::memcpy(&v0, slot, sizeof v0);
+    std::memcpy(&v1, slot + 8, sizeof v1);
+    v0 &= __builtin_convertvector(x0 < n.threshold, I64x8) | mask;  // -1 where the sample goes left
+    v1 &= __builtin_convertvector(x1 < n.threshold, I64x8) | mask;
+    std::memcpy(slot, &v0, sizeof v0);
+    std::memcpy(slot + 8, &v1, sizeof v1);
   }
 }
 
@@ -224,6 +227,19 @@ template <std::size_t Classes>
 inline void add_votes(const Predictor::Model& m, const std::int32_t* leaf, float* p) {
   const std::size_t C = Classes ? Classes : m.classes;
   const float* values = m.leaf_values.data();
+  if constexpr (Classes > 0) {
+    // One 8-lane vector per class: the votes stay in registers between the loads.
+    for (std::size_t l = 0; l < C; ++l) {
+      for (std::int64_t h = 0; h < kLanes; h += 8) {
+        F32x8 acc, add;
+        std::memcpy(&acc, p + l * kLanes + static_cast<std::size_t>(h), sizeof acc);
+        for (std::int64_t j = 0; j < 8; ++j) add[j] = values[static_cast<std::size_t>(leaf[h + j]) * C + l];
+        acc += add;
+        std::memcpy(p + l * kLanes + static_cast<std::size_t>(h), &acc, sizeof acc);
+      }
+    }
+    return;
+  }
   for (std::size_t l = 0; l < C; ++l)
     for (std::int64_t j = 0; j < kLanes; ++j)
       p[l * kLanes + static_cast<std::size_t>(j)] += values[static_cast<std::size_t>(leaf[j]) * C + l];
@@ -277,7 +293,10 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
       float* a = abuf.data();
       std::fill(abuf.begin(), abuf.end(), 0.0f);
       for (const auto& fr : m.forests) {
-        float* p = pbuf.data();
+        // Votes of up to 4 classes in a local array the compiler can keep in registers.
+        alignas(64) float local[4 * kLanes] = {};
+        static_assert(kLanes % 8 == 0, "lanes come in vectors of 8");
+        float* p = C <= 4 ? local : pbuf.data();
         std::fill(pbuf.begin(), pbuf.end(), 0.0f);
         double total[kLanes] = {};
         for (std::size_t t = fr.first_tree; t < fr.first_tree + fr.tree_count; ++t) {
@@ -297,20 +316,22 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
               k[j] = leaf;  // a leaf id, not a node: votes below read it through leaf ids
             }
           }
-          for (std::int32_t step = 0; slot < 0 && step < tr.depth; step += 2) {
-            for (int twice = 0; twice < 2; ++twice)
-              for (std::int64_t j = 0; j < kLanes; ++j) {
-                const FlatNode& nd = nodes[k[j]];
-                // Select by mask arithmetic: a conditional here compiles to a branch that
-                // mispredicts on half the nodes.
-                const std::int32_t left = -static_cast<std::int32_t>(rows[j][nd.column] < nd.threshold);
-                k[j] = nd.right ^ ((nd.right ^ (k[j] + 1)) & left);
-              }
-            // Stop when every sample is at a leaf (most paths are much shorter than the deepest).
-            std::int32_t at_leaf = 1;  // leaves point right at themselves
-            for (std::int64_t j = 0; j < kLanes; ++j) at_leaf &= static_cast<std::int32_t>(nodes[k[j]].right == k[j]);
-            if (at_leaf) break;
-          }
+          // Big trees: lockstep descents in groups of 8 (more lanes wait longer for the deepest).
+          for (std::int64_t h = 0; slot < 0 && h < kLanes; h += 8)
+            for (std::int32_t step = 0; step < tr.depth; step += 2) {
+              for (int twice = 0; twice < 2; ++twice)
+                for (std::int64_t j = h; j < h + 8; ++j) {
+                  const FlatNode& nd = nodes[k[j]];
+                  // Select by mask arithmetic: a conditional here compiles to a branch that
+                  // mispredicts on half the nodes.
+                  const std::int32_t left = -static_cast<std::int32_t>(rows[j][nd.column] < nd.threshold);
+                  k[j] = nd.right ^ ((nd.right ^ (k[j] + 1)) & left);
+                }
+              // Stop when every sample is at a leaf (most paths are much shorter than the deepest).
+              std::int32_t at_leaf = 1;  // leaves point right at themselves
+              for (std::int64_t j = h; j < h + 8; ++j) at_leaf &= static_cast<std::int32_t>(nodes[k[j]].right == k[j]);
+              if (at_leaf) break;
+            }
           if (slot < 0)
             for (std::int64_t j = 0; j < kLanes; ++j) k[j] = leaf_of[k[j]];  // node -> leaf id
           if (m.unit_leaves) {
