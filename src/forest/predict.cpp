@@ -250,7 +250,6 @@ inline void add_votes(const Predictor::Model& m, const std::int32_t* leaf, float
 void Predictor::predict(const float* features, std::int64_t fstride, std::int64_t n, float* out,
                         std::int64_t ostride) const {
   const Model& m = *model_;
-
   const std::size_t F = m.features, C = m.classes;
   constexpr std::int64_t kTile = 128;
   // Per tile: features transposed to [sample][column] so one descent reads one short row.
@@ -293,7 +292,7 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
       float* a = abuf.data();
       std::fill(abuf.begin(), abuf.end(), 0.0f);
       for (const auto& fr : m.forests) {
-        // Votes of up to 4 classes in a local array the compiler can keep in registers.
+        // Votes of up to 4 classes in a fixed local array (the common case), else on the heap.
         alignas(64) float local[4 * kLanes] = {};
         static_assert(kLanes % 8 == 0, "lanes come in vectors of 8");
         float* p = C <= 4 ? local : pbuf.data();
