@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -56,6 +57,21 @@ void train(const TrainCliOptions& o) {
   store_classifier(tree, classifier, factory_changes ? &factory : nullptr);
   const std::string out = o.output.empty() ? o.project : o.output;
   write_tree(tree, out);
+  // Relative data paths are resolved against the project's folder: a copy elsewhere loses them
+  // (`ilpkit relink` will rewrite them; until then, say so).
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool moved = fs::weakly_canonical(fs::absolute(out).parent_path(), ec) !=
+                     fs::weakly_canonical(fs::absolute(o.project).parent_path(), ec);
+  bool relative = false;
+  for (const auto& lane : project.lanes)
+    relative = relative || (lane.raw && lane.raw->location == DataLocation::FileSystem && !lane.raw->stored_path.empty() &&
+                            !fs::path(lane.raw->stored_path).is_absolute());
+  if (moved && relative && !o.quiet)
+    std::cerr << fmt::format("ilpkit: note: {} is in another folder than {} and the project refers to its data by "
+                             "relative paths; ilastik will not find the data from there (predicting other images "
+                             "works)\n",
+                             out, o.project);
 
   // Read back what was written: the stored forests must be the ones just trained.
   const Project check = read_project(out);
