@@ -73,8 +73,7 @@ struct Predictor::Model {
   };
   std::vector<std::vector<MaskNode>> mask_nodes;  ///< per feature column, ascending threshold
   std::vector<std::int32_t> slot_of_tree;         ///< small-tree slot per tree, -1 for big trees
-  std::vector<std::int32_t> exit_leaf_base;       ///< per slot: offset into exit_leaves
-  std::vector<std::int32_t> exit_leaves;          ///< per slot, per leaf number: the leaf id
+  std::vector<std::int32_t> first_leaf;  ///< per slot: leaf id of leaf number 0 (ids run left to right)
   std::size_t slots = 0;
 
   void add_tree(const Tree& t);
@@ -139,11 +138,14 @@ void Predictor::Model::build_mask_nodes() {
     if (prefix.back() > 64) continue;
     const auto slot = static_cast<std::int32_t>(slots++);
     slot_of_tree[t] = slot;
-    exit_leaf_base.push_back(static_cast<std::int32_t>(exit_leaves.size()));
+    // add_tree numbered the leaves in pre-order, i.e. left to right: leaf number k is id first + k.
+    std::int32_t first = -1, expect = 0;
     for (std::int32_t i = base; i < end; ++i) {
       const FlatNode& n = nodes[static_cast<std::size_t>(i)];
-      if (leaf_of[static_cast<std::size_t>(i)] >= 0) {
-        exit_leaves.push_back(leaf_of[static_cast<std::size_t>(i)]);
+      const std::int32_t id = leaf_of[static_cast<std::size_t>(i)];
+      if (id >= 0) {
+        if (first < 0) first = id;
+        if (id != first + expect++) throw Error(ErrorKind::Internal, "leaves are not numbered left to right");
         continue;
       }
       const std::int32_t local = i - base;
@@ -151,6 +153,7 @@ void Predictor::Model::build_mask_nodes() {
       const std::uint64_t left = (hi - lo == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << (hi - lo)) - 1)) << lo;
       mask_nodes[static_cast<std::size_t>(n.column)].push_back({n.threshold, slot, ~left});
     }
+    first_leaf.push_back(first);
   }
   for (auto& list : mask_nodes)
     std::stable_sort(list.begin(), list.end(), [](const MaskNode& a, const MaskNode& b) { return a.threshold < b.threshold; });
@@ -309,11 +312,9 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
           const std::int32_t slot = m.slot_of_tree[t];
           if (slot >= 0) {
             const std::uint64_t* v = bits.data() + static_cast<std::size_t>(slot) * kLanes;
-            const std::int32_t* exits = m.exit_leaves.data() + m.exit_leaf_base[static_cast<std::size_t>(slot)];
-            for (std::int64_t j = 0; j < kLanes; ++j) {
-              const std::int32_t leaf = exits[__builtin_ctzll(v[j])];
-              k[j] = leaf;  // a leaf id, not a node: votes below read it through leaf ids
-            }
+            const std::int32_t first = m.first_leaf[static_cast<std::size_t>(slot)];
+            // The exit leaf is the lowest bit left; k holds leaf ids from here on.
+            for (std::int64_t j = 0; j < kLanes; ++j) k[j] = first + __builtin_ctzll(v[j]);
           }
           // Big trees: lockstep descents in groups of 8 (more lanes wait longer for the deepest).
           for (std::int64_t h = 0; slot < 0 && h < kLanes; h += 8)
