@@ -8,6 +8,7 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <immintrin.h>
 
 #include "ilpkit/error.hpp"
 #include "ilpkit/predict.hpp"
@@ -19,9 +20,9 @@ namespace {
 // A node of a flattened tree; children are node indices of the same tree. `threshold` is the
 // smallest float >= the stored double threshold, so that for every float x: x < threshold
 // exactly when double(x) < stored threshold. Nodes are in depth-first pre-order, so VIGRA's
-// child0 (x < threshold) is always the next node. Leaves are nodes too, with threshold -inf and
-// `right` pointing at themselves, so descents run in lockstep without branching on "reached a
-// leaf" (a NaN feature also goes right, as in VIGRA).
+// child0 (x < threshold) is always the next node and leaves come left to right. Leaves are nodes
+// too, with threshold -inf and `right` pointing at themselves, so descents run in lockstep
+// without branching on "reached a leaf" (a NaN feature also goes right, as in VIGRA).
 struct FlatNode {
   float threshold;
   std::int32_t column;
@@ -29,7 +30,8 @@ struct FlatNode {
 };
 
 float float_ceiling(double t) {
-  if (std::isnan(t)) return std::numeric_limits<float>::quiet_NaN();
+  // "x < NaN" is false for every x, as is "x < -inf": both send every sample right.
+  if (std::isnan(t)) return -std::numeric_limits<float>::infinity();
   if (t > static_cast<double>(std::numeric_limits<float>::max())) return std::numeric_limits<float>::infinity();
   if (t < -static_cast<double>(std::numeric_limits<float>::max())) return -std::numeric_limits<float>::max();
   float f = static_cast<float>(t);  // nearest
@@ -37,54 +39,67 @@ float float_ceiling(double t) {
   return f;
 }
 
+constexpr std::int64_t kLanes = 16;  ///< samples evaluated together
+/// Trees with more leaves than this descend node by node: scanning masks costs in proportion to
+/// the tree's size, a descent in proportion to its depth.
+constexpr std::int32_t kMaxMaskWords = 8;
+/// Vote code of a leaf that is not a single class with probability 1 (see Model::leaf_code).
+constexpr std::uint32_t kInexact = 1u << 31;
+
 }  // namespace
 
 struct Predictor::Model {
   std::size_t features = 0, classes = 0, labels = 0;
   std::vector<FlatNode> nodes;       ///< all trees, each tree's nodes contiguous (root first)
-  std::vector<std::int32_t> leaf_of; ///< per node: its leaf number, -1 for split nodes
+  std::vector<std::int32_t> leaf_of; ///< per node: its leaf id, -1 for split nodes
   std::vector<float> leaf_values;    ///< classes floats per leaf, float(p_l) as VIGRA adds them
   std::vector<double> leaf_totals;   ///< Σ_l p_l per leaf, in double, l ascending
-  struct TreeRange {
-    std::int32_t node_base;  ///< the tree's root in `nodes`
-    std::int32_t depth;      ///< longest root-to-leaf path: descents take this many steps
-    std::int32_t unused;
+  /// Per leaf: 1 << (bits·l) when the leaf gives class l probability 1 and the others 0, else
+  /// kInexact. Summing a forest's codes counts its votes per class in bit fields; float sums of
+  /// 1.0 and 0.0 are exact integers, so such counts equal VIGRA's float32 accumulation whatever
+  /// the order. Trees grown to purity have only such leaves.
+  std::vector<std::uint32_t> leaf_code;
+
+  struct TreeInfo {
+    std::int32_t node_base;   ///< the tree's root in `nodes`
+    std::int32_t depth;       ///< longest root-to-leaf path: descents take this many steps
+    std::int32_t first_leaf;  ///< leaf id of its leftmost leaf (ids run left to right)
+    std::int32_t word_base;   ///< its first mask word (see MaskNode), -1 if it descends
+    std::int32_t words;
   };
   struct ForestRange {
     std::size_t first_tree = 0, tree_count = 0;
+    int code_bits = 0;  ///< bit field width of leaf codes, 0 if votes are summed as floats
   };
-  std::vector<TreeRange> trees;
+  std::vector<TreeInfo> trees;
   std::vector<ForestRange> forests;
+  std::vector<std::int32_t> descending;  ///< trees too large for masks
   std::size_t total_trees = 0;
   std::vector<int> channel_of_class;  ///< output channel of each class column, -1 if none
-  /// Every leaf's Σ_l p_l is exactly 1.0 (normalized histograms, the usual case): then a
-  /// forest's double total is exactly its tree count whatever the leaves, and need not be summed.
-  bool unit_leaves = true;
 
-  // Trees with at most 64 leaves are also evaluated QuickScorer-style: leaves are numbered left
-  // to right; every split node whose test fails for a sample (x goes right) clears the bits of
-  // its left subtree's leaves; the exit leaf is the lowest bit left. Split nodes are grouped by
-  // feature and sorted by threshold, so a sample stops scanning a feature at the first
-  // threshold above its value: no data-dependent descent at all.
+  // Trees of up to 64·kMaxMaskWords leaves are evaluated QuickScorer-style: one bit per leaf
+  // (left to right, in 64-bit words), every split node whose test fails for a sample (x goes
+  // right) clears its left subtree's leaf bits; the exit leaf is the lowest bit left. Split nodes
+  // are grouped by feature and sorted by threshold, so a batch stops scanning a feature at the
+  // first threshold above all its values: no data-dependent descent at all.
   struct MaskNode {
-    float threshold;
-    std::int32_t slot;   ///< index of the tree among the small trees
-    std::uint64_t mask;  ///< ~(left subtree's leaf bits)
+    float threshold;     ///< NaN ends a feature's list
+    std::uint32_t word;  ///< offset of its word in the batch's bit array (word index · kLanes)
+    std::uint64_t mask;  ///< ~(left subtree's leaf bits within that word)
   };
-  std::vector<std::vector<MaskNode>> mask_nodes;  ///< per feature column, ascending threshold
-  std::vector<std::int32_t> slot_of_tree;         ///< small-tree slot per tree, -1 for big trees
-  std::vector<std::int32_t> first_leaf;  ///< per slot: leaf id of leaf number 0 (ids run left to right)
-  std::size_t slots = 0;
+  std::vector<MaskNode> mask_nodes;        ///< per feature column, ascending threshold, NaN-terminated
+  std::vector<std::size_t> feature_start;  ///< each feature's first entry in mask_nodes
+  std::size_t words = 0;                   ///< mask words per sample
 
   void add_tree(const Tree& t);
-  void build_mask_nodes();
+  void build_masks();
 };
 
 void Predictor::Model::add_tree(const Tree& t) {
   const auto& topo = t.topology;
   const auto& par = t.parameters;
   const auto base = static_cast<std::int32_t>(nodes.size());
-  TreeRange r{base, 0, 0};
+  TreeInfo r{base, 0, static_cast<std::int32_t>(leaf_totals.size()), -1, 0};
   // Depth-first pre-order from the root: (topology index, depth); right children wait on a stack.
   struct Visit {
     std::size_t at;
@@ -121,42 +136,54 @@ void Predictor::Model::add_tree(const Tree& t) {
       patch = -1;
     }
   }
-  for (std::size_t l = 0; l < leaf_totals.size(); ++l) unit_leaves = unit_leaves && leaf_totals[l] == 1.0;
+  const auto leaves = static_cast<std::int32_t>(leaf_totals.size()) - r.first_leaf;
+  r.words = (leaves + 63) / 64;
+  if (r.words <= kMaxMaskWords) {
+    r.word_base = static_cast<std::int32_t>(words);
+    words += static_cast<std::size_t>(r.words);
+  } else {
+    descending.push_back(static_cast<std::int32_t>(trees.size()));
+  }
   trees.push_back(r);
 }
 
-void Predictor::Model::build_mask_nodes() {
-  mask_nodes.assign(features, {});
-  slot_of_tree.assign(trees.size(), -1);
+void Predictor::Model::build_masks() {
+  std::vector<std::vector<MaskNode>> lists(features);
   for (std::size_t t = 0; t < trees.size(); ++t) {
-    const std::int32_t base = trees[t].node_base;
+    const TreeInfo& tr = trees[t];
+    if (tr.word_base < 0) continue;
+    const std::int32_t base = tr.node_base;
     const std::int32_t end = t + 1 < trees.size() ? trees[t + 1].node_base : static_cast<std::int32_t>(nodes.size());
-    // prefix[i]: leaves among the tree's nodes [0, i) (pre-order, so left to right).
+    // prefix[i]: leaves among the tree's nodes [0, i), i.e. left of node i.
     std::vector<std::int32_t> prefix(static_cast<std::size_t>(end - base) + 1, 0);
     for (std::int32_t i = base; i < end; ++i)
       prefix[static_cast<std::size_t>(i - base) + 1] = prefix[static_cast<std::size_t>(i - base)] + (leaf_of[static_cast<std::size_t>(i)] >= 0);
-    if (prefix.back() > 64) continue;
-    const auto slot = static_cast<std::int32_t>(slots++);
-    slot_of_tree[t] = slot;
-    // add_tree numbered the leaves in pre-order, i.e. left to right: leaf number k is id first + k.
-    std::int32_t first = -1, expect = 0;
     for (std::int32_t i = base; i < end; ++i) {
       const FlatNode& n = nodes[static_cast<std::size_t>(i)];
       const std::int32_t id = leaf_of[static_cast<std::size_t>(i)];
       if (id >= 0) {
-        if (first < 0) first = id;
-        if (id != first + expect++) throw Error(ErrorKind::Internal, "leaves are not numbered left to right");
+        if (id != tr.first_leaf + prefix[static_cast<std::size_t>(i - base)])
+          throw Error(ErrorKind::Internal, "leaves are not numbered left to right");
         continue;
       }
-      const std::int32_t local = i - base;
-      const std::int32_t lo = prefix[static_cast<std::size_t>(local) + 1], hi = prefix[static_cast<std::size_t>(n.right)];
-      const std::uint64_t left = (hi - lo == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << (hi - lo)) - 1)) << lo;
-      mask_nodes[static_cast<std::size_t>(n.column)].push_back({n.threshold, slot, ~left});
+      // The left subtree holds leaves [lo, hi); one entry per word it touches.
+      const std::int32_t lo = prefix[static_cast<std::size_t>(i - base) + 1], hi = prefix[static_cast<std::size_t>(n.right)];
+      for (std::int32_t w = lo / 64; w * 64 < hi; ++w) {
+        const std::int32_t a = std::max(lo, w * 64) - w * 64, b = std::min(hi, w * 64 + 64) - w * 64;
+        const std::uint64_t left = (b - a == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << (b - a)) - 1)) << a;
+        const auto word = static_cast<std::uint32_t>((tr.word_base + w) * kLanes);
+        lists[static_cast<std::size_t>(n.column)].push_back({n.threshold, word, ~left});
+      }
     }
-    first_leaf.push_back(first);
   }
-  for (auto& list : mask_nodes)
+  mask_nodes.clear();
+  feature_start.clear();
+  for (auto& list : lists) {
     std::stable_sort(list.begin(), list.end(), [](const MaskNode& a, const MaskNode& b) { return a.threshold < b.threshold; });
+    feature_start.push_back(mask_nodes.size());
+    mask_nodes.insert(mask_nodes.end(), list.begin(), list.end());
+    mask_nodes.push_back({std::numeric_limits<float>::quiet_NaN(), 0, 0});
+  }
 }
 
 Predictor::Predictor(const Classifier& c, std::size_t label_count) : model_(std::make_unique<Model>()) {
@@ -170,15 +197,29 @@ Predictor::Predictor(const Classifier& c, std::size_t label_count) : model_(std:
       throw Error(ErrorKind::Format, fmt::format("{} has {} features and {} classes, {} has {} and {}", f.name,
                                                  f.column_count, f.class_count, c.forests.front().name, m.features,
                                                  m.classes));
-    Model::ForestRange fr{m.trees.size(), f.trees.size()};
+    Model::ForestRange fr{m.trees.size(), f.trees.size(), 0};
+    const std::size_t first_leaf = m.leaf_totals.size();
     for (const auto& t : f.trees) {
       validate_tree(t, f.column_count, f.class_count);
       m.add_tree(t);
     }
+    // Vote counts up to the tree count need this many bits per class; all must fit below kInexact.
+    int bits = 1;
+    while ((std::size_t{1} << bits) <= fr.tree_count) ++bits;
+    if (static_cast<std::size_t>(bits) * m.classes <= 31) fr.code_bits = bits;
+    for (std::size_t leaf = first_leaf; leaf < m.leaf_totals.size(); ++leaf) {
+      std::uint32_t code = kInexact;
+      const float* v = m.leaf_values.data() + leaf * m.classes;
+      const auto hot = static_cast<std::size_t>(std::find(v, v + m.classes, 1.0f) - v);
+      if (fr.code_bits && hot < m.classes && m.leaf_totals[leaf] == 1.0 &&
+          std::count(v, v + m.classes, 0.0f) == static_cast<std::ptrdiff_t>(m.classes) - 1)
+        code = std::uint32_t{1} << (static_cast<std::size_t>(fr.code_bits) * hot);
+      m.leaf_code.push_back(code);
+    }
     m.forests.push_back(fr);
     m.total_trees += f.trees.size();
   }
-  m.build_mask_nodes();
+  m.build_masks();
   // Class column i is label value known_labels[i], which goes to channel value - 1.
   m.channel_of_class.assign(m.classes, -1);
   for (std::size_t i = 0; i < m.classes && i < c.known_labels.size(); ++i) {
@@ -197,56 +238,162 @@ std::size_t Predictor::tree_count() const { return model_->total_trees; }
 
 namespace {
 
-constexpr std::int64_t kLanes = 16;
-
+using Model = Predictor::Model;
 using F32x8 = float __attribute__((vector_size(32)));
-using I32x8 = std::int32_t __attribute__((vector_size(32)));
 using I64x8 = std::int64_t __attribute__((vector_size(64)));
 
-// For each node: the samples whose value is not below its threshold (they go right, NaN
-// included) lose the node's left-subtree leaves. Eight samples per vector operation.
+// For each node up to the first threshold above `top` (the batch's largest value, +inf with a
+// NaN): the samples whose value is not below the threshold (they go right, NaN included) lose the
+// node's left-subtree leaves.
 [[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void apply_masks(
-    const Predictor::Model::MaskNode* nodes, std::size_t count, const float* xs, std::uint64_t* bits) {
+    const Model::MaskNode* node, const float* xs, float top, std::uint64_t* bits) {
   F32x8 x0, x1;
   std::memcpy(&x0, xs, sizeof x0);
   std::memcpy(&x1, xs + 8, sizeof x1);
-  for (std::size_t i = 0; i < count; ++i) {
-    const auto& n = nodes[i];
-    const I64x8 mask = I64x8{} + static_cast<std::int64_t>(n.mask);
-    std::uint64_t* slot = bits + static_cast<std::size_t>(n.slot) * kLanes;
+  for (; node->threshold <= top; ++node) {  // the NaN at the end stops every scan
+    const I64x8 mask = I64x8{} + static_cast<std::int64_t>(node->mask);
+    std::uint64_t* word = bits + node->word;
     I64x8 v0, v1;
-    std::memcpy(&v0, slot, sizeof v0);
-    std::memcpy(&v1, slot + 8, sizeof v1);
-    v0 &= __builtin_convertvector(x0 < n.threshold, I64x8) | mask;  // -1 where the sample goes left
-    v1 &= __builtin_convertvector(x1 < n.threshold, I64x8) | mask;
-    std::memcpy(slot, &v0, sizeof v0);
-    std::memcpy(slot + 8, &v1, sizeof v1);
+    std::memcpy(&v0, word, sizeof v0);
+    std::memcpy(&v1, word + 8, sizeof v1);
+    v0 &= __builtin_convertvector(x0 < node->threshold, I64x8) | mask;  // -1 where the sample goes left
+    v1 &= __builtin_convertvector(x1 < node->threshold, I64x8) | mask;
+    std::memcpy(word, &v0, sizeof v0);
+    std::memcpy(word + 8, &v1, sizeof v1);
   }
 }
 
-// Adds each lane's leaf distribution to its votes, kept class-major (p[l·kLanes + j]) so the
-// adds run across lanes (Classes = 0: any count, from the model).
-template <std::size_t Classes>
-inline void add_votes(const Predictor::Model& m, const std::int32_t* leaf, float* p) {
-  const std::size_t C = Classes ? Classes : m.classes;
-  const float* values = m.leaf_values.data();
-  if constexpr (Classes > 0) {
-    // One 8-lane vector per class: the votes stay in registers between the loads.
-    for (std::size_t l = 0; l < C; ++l) {
-      for (std::int64_t h = 0; h < kLanes; h += 8) {
-        F32x8 acc, add;
-        std::memcpy(&acc, p + l * kLanes + static_cast<std::size_t>(h), sizeof acc);
-        for (std::int64_t j = 0; j < 8; ++j) add[j] = values[static_cast<std::size_t>(leaf[h + j]) * C + l];
-        acc += add;
-        std::memcpy(p + l * kLanes + static_cast<std::size_t>(h), &acc, sizeof acc);
-      }
-    }
-    return;
+// The same two steps written for AVX-512 (mask registers select the lanes that go right; the
+// lowest set bit comes from a leading-zero count): half the instructions of the portable code.
+#define ILPKIT_AVX512 [[gnu::target("avx512f,avx512vl,avx512dq,avx512cd,avx512bw")]]
+
+ILPKIT_AVX512 void apply_masks_avx512(const Model::MaskNode* node, const float* xs, float top,
+                                                 std::uint64_t* bits) {
+  const __m512 x = _mm512_loadu_ps(xs);
+  for (; node->threshold <= top; ++node) {
+    const __mmask16 right = _mm512_cmp_ps_mask(x, _mm512_set1_ps(node->threshold), _CMP_NLT_UQ);
+    const __m512i mask = _mm512_set1_epi64(static_cast<long long>(node->mask));
+    std::uint64_t* word = bits + node->word;
+    const __m512i v0 = _mm512_loadu_si512(word), v1 = _mm512_loadu_si512(word + 8);
+    _mm512_storeu_si512(word, _mm512_mask_and_epi64(v0, static_cast<__mmask8>(right), v0, mask));
+    _mm512_storeu_si512(word + 8, _mm512_mask_and_epi64(v1, static_cast<__mmask8>(right >> 8), v1, mask));
   }
-  for (std::size_t l = 0; l < C; ++l)
-    for (std::int64_t j = 0; j < kLanes; ++j)
-      p[l * kLanes + static_cast<std::size_t>(j)] += values[static_cast<std::size_t>(leaf[j]) * C + l];
 }
+
+ILPKIT_AVX512 void exit_leaves_avx512(const Model& m, const std::uint64_t* bits, std::int32_t* leaf) {
+  const __m512i last = _mm512_set1_epi64(63);
+  for (std::size_t t = 0; t < m.trees.size(); ++t) {
+    const Model::TreeInfo& tr = m.trees[t];
+    if (tr.word_base < 0) continue;
+    const std::uint64_t* w = bits + static_cast<std::size_t>(tr.word_base) * kLanes;
+    for (std::int64_t h = 0; h < kLanes; h += 8) {
+      __m512i r = _mm512_setzero_si512();
+      for (std::int32_t k = tr.words - 1; k >= 0; --k) {
+        const __m512i x = _mm512_loadu_si512(w + k * kLanes + h);
+        const __m512i lowest = _mm512_and_si512(x, _mm512_sub_epi64(_mm512_setzero_si512(), x));
+        const __m512i at = _mm512_add_epi64(_mm512_sub_epi64(last, _mm512_lzcnt_epi64(lowest)), _mm512_set1_epi64(64 * k));
+        r = _mm512_mask_mov_epi64(r, _mm512_test_epi64_mask(x, x), at);
+      }
+      const __m256i id = _mm256_add_epi32(_mm512_maskz_cvtepi64_epi32(0xff, r), _mm256_set1_epi32(tr.first_leaf));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(leaf + t * kLanes + static_cast<std::size_t>(h)), id);
+    }
+  }
+}
+
+const bool kHaveAvx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512cd") &&
+                         __builtin_cpu_supports("avx512bw");
+
+// Exit leaves of the masked trees: per lane the lowest bit left over the tree's words.
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void exit_leaves(
+    const Model& m, const std::uint64_t* bits, std::int32_t* leaf) {
+  for (std::size_t t = 0; t < m.trees.size(); ++t) {
+    const Model::TreeInfo& tr = m.trees[t];
+    if (tr.word_base < 0) continue;
+    const std::uint64_t* w = bits + static_cast<std::size_t>(tr.word_base) * kLanes;
+    std::int32_t* out = leaf + t * kLanes;
+    if (tr.words == 1) {
+      for (std::int64_t j = 0; j < kLanes; ++j) out[j] = tr.first_leaf + __builtin_ctzll(w[j]);
+      continue;
+    }
+    for (std::int64_t j = 0; j < kLanes; ++j) {
+      std::int32_t r = 0;
+      for (std::int32_t k = tr.words - 1; k >= 0; --k) {
+        const std::uint64_t x = w[k * kLanes + j];
+        r = x ? k * 64 + __builtin_ctzll(x) : r;
+      }
+      out[j] = tr.first_leaf + r;
+    }
+  }
+}
+
+// Exit leaves of the trees too large for masks: lockstep descents of 8 samples, branch-free (the
+// CPU overlaps their independent loads instead of mispredicting each sample's path).
+void descend(const Model& m, const float* rows, std::int32_t* leaf) {
+  const std::size_t F = m.features;
+  for (const std::int32_t t : m.descending) {
+    const Model::TreeInfo& tr = m.trees[static_cast<std::size_t>(t)];
+    const FlatNode* nodes = m.nodes.data() + tr.node_base;
+    std::int32_t k[kLanes] = {};
+    for (std::int64_t h = 0; h < kLanes; h += 8)
+      for (std::int32_t step = 0; step < tr.depth; step += 2) {
+        for (int twice = 0; twice < 2; ++twice)
+          for (std::int64_t j = h; j < h + 8; ++j) {
+            const FlatNode& nd = nodes[k[j]];
+            // Select by mask arithmetic: a conditional compiles to a branch that mispredicts.
+            const std::int32_t left = -static_cast<std::int32_t>(rows[static_cast<std::size_t>(j) * F + static_cast<std::size_t>(nd.column)] < nd.threshold);
+            k[j] = nd.right ^ ((nd.right ^ (k[j] + 1)) & left);
+          }
+        // Stop when every sample is at a leaf (most paths are much shorter than the deepest).
+        std::int32_t at_leaf = 1;  // leaves point right at themselves
+        for (std::int64_t j = h; j < h + 8; ++j) at_leaf &= static_cast<std::int32_t>(nodes[k[j]].right == k[j]);
+        if (at_leaf) break;
+      }
+    const std::int32_t* leaf_of = m.leaf_of.data() + tr.node_base;
+    for (std::int64_t j = 0; j < kLanes; ++j) leaf[static_cast<std::int64_t>(t) * kLanes + j] = leaf_of[k[j]];
+  }
+}
+
+// Vote counts of a forest whose leaves have codes: per lane the sum of its exit leaves' codes
+// and their union (which has kInexact if any leaf was not one class with probability 1).
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void sum_codes(
+    const std::uint32_t* code, const std::int32_t* leaf, std::size_t trees, std::uint32_t* sum, std::uint32_t* any) {
+  std::uint32_t s[kLanes] = {}, a[kLanes] = {};
+  for (std::size_t t = 0; t < trees; ++t)
+    for (std::int64_t j = 0; j < kLanes; ++j) {
+      const std::uint32_t c = code[leaf[t * kLanes + static_cast<std::size_t>(j)]];
+      s[j] += c;
+      a[j] |= c;
+    }
+  std::memcpy(sum, s, sizeof s);
+  std::memcpy(any, a, sizeof a);
+}
+
+// VIGRA's own accumulation for one lane: float32 votes in stored tree order, double total.
+void exact_votes(const Model& m, const Model::ForestRange& fr, const std::int32_t* leaf, std::int64_t j, float* p,
+                 double& total) {
+  const std::size_t C = m.classes;
+  for (std::size_t t = fr.first_tree; t < fr.first_tree + fr.tree_count; ++t) {
+    const auto id = static_cast<std::size_t>(leaf[t * kLanes + static_cast<std::size_t>(j)]);
+    const float* v = m.leaf_values.data() + id * C;
+    for (std::size_t l = 0; l < C; ++l) p[l * kLanes + static_cast<std::size_t>(j)] += v[l];
+    total += m.leaf_totals[id];
+  }
+}
+
+// The largest of a batch's values of one feature, +inf if one is NaN (then every node of the
+// feature applies); marks the NaN lanes.
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] float batch_top(const float* x, bool* nan) {
+  float hi = -std::numeric_limits<float>::infinity();
+  for (std::int64_t j = 0; j < kLanes; ++j) {
+    const bool bad = x[j] != x[j];
+    nan[j] |= bad;
+    hi = bad ? std::numeric_limits<float>::infinity() : (hi < x[j] ? x[j] : hi);
+  }
+  return hi;
+}
+
+constexpr std::int64_t kTile = 16 * kLanes;
 
 }  // namespace
 
@@ -254,125 +401,79 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
                         std::int64_t ostride) const {
   const Model& m = *model_;
   const std::size_t F = m.features, C = m.classes;
-  constexpr std::int64_t kTile = 128;
-  // Per tile: features transposed to [sample][column] so one descent reads one short row.
-  std::vector<float> x(static_cast<std::size_t>(kTile) * F);
-  std::vector<float> acc(static_cast<std::size_t>(kTile) * C);
-  std::vector<float> pbuf(static_cast<std::size_t>(kLanes) * C), abuf(static_cast<std::size_t>(kLanes) * C);
-  std::vector<std::uint8_t> has_nan(static_cast<std::size_t>(kTile));
-  std::vector<std::uint64_t> bits(m.slots * static_cast<std::size_t>(kLanes));
-  for (std::int64_t i0 = 0; i0 < n; i0 += kTile) {
-    const std::int64_t len = std::min(kTile, n - i0);
-    std::fill(has_nan.begin(), has_nan.end(), 0);
-    for (std::size_t c = 0; c < F; ++c) {
-      const float* col = features + static_cast<std::int64_t>(c) * fstride + i0;
-      for (std::int64_t i = 0; i < len; ++i) {
-        x[static_cast<std::size_t>(i) * F + c] = col[i];
-        has_nan[static_cast<std::size_t>(i)] |= std::isnan(col[i]);
+  // Per batch of kLanes samples: feature values feature-major (as the masks scan them) and, for
+  // descents, sample-major rows; every tree's exit leaf per lane; the masks; class-major votes.
+  // Per tile of kTile samples: feature values feature-major (one short run per column, which
+  // the prefetchers follow; columns are whole image planes apart). Per batch of kLanes samples:
+  // sample-major rows for descents, every tree's exit leaf per lane, the masks, class-major votes.
+  std::vector<float> tile(F * kTile), rows(m.descending.empty() ? 0 : F * kLanes);
+  std::vector<float> top(F);
+  std::vector<std::int32_t> leaf(m.trees.size() * kLanes);
+  std::vector<std::uint64_t> bits(m.words * kLanes);
+  std::vector<float> p(C * kLanes), a(C * kLanes);
+  for (std::int64_t b = 0; b < n; b += kLanes) {
+    const std::int64_t lanes = std::min(kLanes, n - b), at = b % kTile;
+    if (at == 0) {
+      const std::int64_t len = std::min(kTile, n - b);
+      for (std::size_t f = 0; f < F; ++f) {
+        const float* col = features + static_cast<std::int64_t>(f) * fstride + b;
+        float* x = tile.data() + f * kTile;
+        std::memcpy(x, col, sizeof(float) * static_cast<std::size_t>(len));
+        std::fill(x + len, x + kTile, col[len - 1]);  // a short tile repeats its last sample
       }
     }
-    // Batches of kLanes samples run through every tree with their votes in L1; the trees (a
-    // few hundred kB at most) stay in cache.
-    for (std::int64_t b = 0; b < len; b += kLanes) {
-      const std::int64_t lanes = std::min(kLanes, len - b);
-      const float* rows[kLanes];
-      for (std::int64_t j = 0; j < kLanes; ++j) rows[j] = x.data() + static_cast<std::size_t>(std::min(b + j, len - 1)) * F;
-      // Exit leaves of the small trees for this batch (see Model::MaskNode).
-      std::fill(bits.begin(), bits.end(), ~std::uint64_t{0});
-      for (std::size_t f = 0; f < F; ++f) {
-        float xs[kLanes];
-        float top = -std::numeric_limits<float>::infinity();
+    const float* xs = tile.data() + at;  // feature f of the batch: xs[f·kTile + j]
+    bool nan[kLanes] = {};
+    for (std::size_t f = 0; f < F; ++f) top[f] = batch_top(xs + f * kTile, nan);
+    std::fill(bits.begin(), bits.end(), ~std::uint64_t{0});
+    for (std::size_t f = 0; f < F; ++f)
+      (kHaveAvx512 ? apply_masks_avx512 : apply_masks)(m.mask_nodes.data() + m.feature_start[f],
+                                                       xs + f * kTile, top[f], bits.data());
+    (kHaveAvx512 ? exit_leaves_avx512 : exit_leaves)(m, bits.data(), leaf.data());
+    if (!m.descending.empty()) {
+      for (std::size_t f = 0; f < F; ++f)
+        for (std::int64_t j = 0; j < kLanes; ++j) rows[static_cast<std::size_t>(j) * F + f] = xs[f * kTile + static_cast<std::size_t>(j)];
+      descend(m, rows.data(), leaf.data());
+    }
+    std::fill(a.begin(), a.end(), 0.0f);
+    for (const auto& fr : m.forests) {
+      std::fill(p.begin(), p.end(), 0.0f);
+      double total[kLanes] = {};
+      const std::int32_t* forest_leaf = leaf.data() + fr.first_tree * kLanes;
+      if (fr.code_bits) {
+        std::uint32_t sum[kLanes], any[kLanes];
+        sum_codes(m.leaf_code.data(), forest_leaf, fr.tree_count, sum, any);
+        const std::uint32_t field = (std::uint32_t{1} << fr.code_bits) - 1;
         for (std::int64_t j = 0; j < kLanes; ++j) {
-          xs[j] = rows[j][f];
-          top = std::isnan(xs[j]) ? std::numeric_limits<float>::infinity() : std::max(top, xs[j]);
-        }
-        const auto& list = m.mask_nodes[f];
-        // Nodes up to the first threshold above every sample (the rest leave all bits alone).
-        const auto end = std::upper_bound(list.begin(), list.end(), top,
-                                          [](float v, const Model::MaskNode& node) { return v < node.threshold; });
-        apply_masks(list.data(), static_cast<std::size_t>(end - list.begin()), xs, bits.data());
-      }
-      float* a = abuf.data();
-      std::fill(abuf.begin(), abuf.end(), 0.0f);
-      for (const auto& fr : m.forests) {
-        // Votes of up to 4 classes in a fixed local array (the common case), else on the heap.
-        alignas(64) float local[4 * kLanes] = {};
-        static_assert(kLanes % 8 == 0, "lanes come in vectors of 8");
-        float* p = C <= 4 ? local : pbuf.data();
-        std::fill(pbuf.begin(), pbuf.end(), 0.0f);
-        double total[kLanes] = {};
-        for (std::size_t t = fr.first_tree; t < fr.first_tree + fr.tree_count; ++t) {
-          const auto& tr = m.trees[t];
-          const FlatNode* nodes = m.nodes.data() + tr.node_base;
-          const std::int32_t* leaf_of = m.leaf_of.data() + tr.node_base;
-          // The samples descend in lockstep, branch-free: the CPU overlaps their independent
-          // loads instead of mispredicting each sample's path. Small trees take their exit
-          // leaves from the bit masks instead.
-          std::int32_t k[kLanes] = {};
-          const std::int32_t slot = m.slot_of_tree[t];
-          if (slot >= 0) {
-            const std::uint64_t* v = bits.data() + static_cast<std::size_t>(slot) * kLanes;
-            const std::int32_t first = m.first_leaf[static_cast<std::size_t>(slot)];
-            // The exit leaf is the lowest bit left; k holds leaf ids from here on.
-            for (std::int64_t j = 0; j < kLanes; ++j) k[j] = first + __builtin_ctzll(v[j]);
-          }
-          // Big trees: lockstep descents in groups of 8 (more lanes wait longer for the deepest).
-          for (std::int64_t h = 0; slot < 0 && h < kLanes; h += 8)
-            for (std::int32_t step = 0; step < tr.depth; step += 2) {
-              for (int twice = 0; twice < 2; ++twice)
-                for (std::int64_t j = h; j < h + 8; ++j) {
-                  const FlatNode& nd = nodes[k[j]];
-                  // Select by mask arithmetic: a conditional here compiles to a branch that
-                  // mispredicts on half the nodes.
-                  const std::int32_t left = -static_cast<std::int32_t>(rows[j][nd.column] < nd.threshold);
-                  k[j] = nd.right ^ ((nd.right ^ (k[j] + 1)) & left);
-                }
-              // Stop when every sample is at a leaf (most paths are much shorter than the deepest).
-              std::int32_t at_leaf = 1;  // leaves point right at themselves
-              for (std::int64_t j = h; j < h + 8; ++j) at_leaf &= static_cast<std::int32_t>(nodes[k[j]].right == k[j]);
-              if (at_leaf) break;
-            }
-          if (slot < 0)
-            for (std::int64_t j = 0; j < kLanes; ++j) k[j] = leaf_of[k[j]];  // node -> leaf id
-          if (m.unit_leaves) {
-            switch (C) {  // fixed class counts unroll into straight adds
-              case 2: add_votes<2>(m, k, p); break;
-              case 3: add_votes<3>(m, k, p); break;
-              case 4: add_votes<4>(m, k, p); break;
-              default: add_votes<0>(m, k, p); break;
-            }
+          if (any[j] & kInexact) {
+            exact_votes(m, fr, leaf.data(), j, p.data(), total[j]);
             continue;
           }
-          for (std::int64_t j = 0; j < kLanes; ++j) {
-            const auto leaf = static_cast<std::size_t>(k[j]);
-            const float* v = m.leaf_values.data() + leaf * C;
-            for (std::size_t l = 0; l < C; ++l) p[l * kLanes + static_cast<std::size_t>(j)] += v[l];
-            total[j] += m.leaf_totals[leaf];
-          }
+          for (std::size_t l = 0; l < C; ++l)
+            p[l * kLanes + static_cast<std::size_t>(j)] = static_cast<float>((sum[j] >> (static_cast<std::size_t>(fr.code_bits) * l)) & field);
+          total[j] = static_cast<double>(fr.tree_count);
         }
-        // Per forest: divide by the float total, then weight by the forest's tree count.
-        const float weight = static_cast<float>(fr.tree_count);
-        for (std::int64_t j = 0; j < kLanes; ++j) {
-          const float tot = static_cast<float>(m.unit_leaves ? static_cast<double>(fr.tree_count) : total[j]);
-          for (std::size_t l = 0; l < C; ++l) {
-            const std::size_t q = static_cast<std::size_t>(j) * C + l;
-            a[q] = a[q] + (p[l * kLanes + static_cast<std::size_t>(j)] / tot) * weight;
-          }
+      } else {
+        for (std::int64_t j = 0; j < kLanes; ++j) exact_votes(m, fr, leaf.data(), j, p.data(), total[j]);
+      }
+      // Per forest: divide by the float total, then weight by the forest's tree count.
+      const float weight = static_cast<float>(fr.tree_count);
+      for (std::int64_t j = 0; j < kLanes; ++j) {
+        const auto tot = static_cast<float>(total[j]);
+        for (std::size_t l = 0; l < C; ++l) {
+          const std::size_t q = l * kLanes + static_cast<std::size_t>(j);
+          a[q] = a[q] + (p[q] / tot) * weight;
         }
       }
-      for (std::int64_t j = 0; j < lanes; ++j)
-        for (std::size_t l = 0; l < C; ++l)
-          acc[static_cast<std::size_t>(b + j) * C + l] = a[static_cast<std::size_t>(j) * C + l];
     }
     const float all = static_cast<float>(m.total_trees);
     for (std::size_t ch = 0; ch < m.labels; ++ch)
-      for (std::int64_t i = 0; i < len; ++i) out[static_cast<std::int64_t>(ch) * ostride + i0 + i] = 0.0f;
+      for (std::int64_t j = 0; j < lanes; ++j) out[static_cast<std::int64_t>(ch) * ostride + b + j] = 0.0f;
     for (std::size_t l = 0; l < C; ++l) {
       const int ch = m.channel_of_class[l];
       if (ch < 0) continue;
-      float* o = out + static_cast<std::int64_t>(ch) * ostride + i0;
-      for (std::int64_t i = 0; i < len; ++i)
-        o[i] = has_nan[static_cast<std::size_t>(i)] ? 0.0f : acc[static_cast<std::size_t>(i) * C + l] / all;
+      float* o = out + static_cast<std::int64_t>(ch) * ostride + b;
+      for (std::int64_t j = 0; j < lanes; ++j) o[j] = nan[j] ? 0.0f : a[l * kLanes + static_cast<std::size_t>(j)] / all;
     }
   }
 }
