@@ -4,6 +4,7 @@
 // (predict_probabilities: tree-count-weighted mean), classifierOperators.py (label -> channel).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -39,12 +40,12 @@ float float_ceiling(double t) {
   return f;
 }
 
-constexpr std::int64_t kLanes = 16;  ///< samples evaluated together
+constexpr std::int64_t kLanes = 32;  ///< samples evaluated together
 /// Trees with more leaves than this descend node by node: scanning masks costs in proportion to
 /// the tree's size, a descent in proportion to its depth.
-constexpr std::int32_t kMaxMaskWords = 8;
-/// Vote code of a leaf that is not a single class with probability 1 (see Model::leaf_code).
-constexpr std::uint32_t kInexact = 1u << 31;
+constexpr std::int32_t kMaxMaskWords = 16;
+/// Samples whose feature values are copied together (see Predictor::predict).
+constexpr std::int64_t kTile = 16 * kLanes;
 
 }  // namespace
 
@@ -54,22 +55,21 @@ struct Predictor::Model {
   std::vector<std::int32_t> leaf_of; ///< per node: its leaf id, -1 for split nodes
   std::vector<float> leaf_values;    ///< classes floats per leaf, float(p_l) as VIGRA adds them
   std::vector<double> leaf_totals;   ///< Σ_l p_l per leaf, in double, l ascending
-  /// Per leaf: 1 << (bits·l) when the leaf gives class l probability 1 and the others 0, else
-  /// kInexact. Summing a forest's codes counts its votes per class in bit fields; float sums of
-  /// 1.0 and 0.0 are exact integers, so such counts equal VIGRA's float32 accumulation whatever
-  /// the order. Trees grown to purity have only such leaves.
-  std::vector<std::uint32_t> leaf_code;
+  /// Per leaf: the class it gives probability 1 (the others 0), or -1. A forest's float32 sum
+  /// of such votes is a count, exact whatever the order; trees grown to purity have only such
+  /// leaves, and only samples that reach another kind take VIGRA's float accumulation.
+  std::vector<std::int32_t> leaf_class;
 
   struct TreeInfo {
     std::int32_t node_base;   ///< the tree's root in `nodes`
     std::int32_t depth;       ///< longest root-to-leaf path: descents take this many steps
     std::int32_t first_leaf;  ///< leaf id of its leftmost leaf (ids run left to right)
-    std::int32_t word_base;   ///< its first mask word (see MaskNode), -1 if it descends
+    std::int32_t word_base;   ///< its first entry in `words`, -1 if it descends
     std::int32_t words;
   };
   struct ForestRange {
     std::size_t first_tree = 0, tree_count = 0;
-    int code_bits = 0;  ///< bit field width of leaf codes, 0 if votes are summed as floats
+    bool descends = false;  ///< has trees too large for masks
   };
   std::vector<TreeInfo> trees;
   std::vector<ForestRange> forests;
@@ -79,17 +79,21 @@ struct Predictor::Model {
 
   // Trees of up to 64·kMaxMaskWords leaves are evaluated QuickScorer-style: one bit per leaf
   // (left to right, in 64-bit words), every split node whose test fails for a sample (x goes
-  // right) clears its left subtree's leaf bits; the exit leaf is the lowest bit left. Split nodes
-  // are grouped by feature and sorted by threshold, so a batch stops scanning a feature at the
-  // first threshold above all its values: no data-dependent descent at all.
-  struct MaskNode {
-    float threshold;     ///< NaN ends a feature's list
-    std::uint32_t word;  ///< offset of its word in the batch's bit array (word index · kLanes)
-    std::uint64_t mask;  ///< ~(left subtree's leaf bits within that word)
+  // right) clears its left subtree's leaf bits; the exit leaf is the lowest bit left. The nodes
+  // are applied in any order, so the path a sample takes never steers the code, and a tree's
+  // bits for a batch stay in registers.
+  struct MaskEntry {
+    float threshold;
+    std::uint32_t offset;  ///< column · kTile: where the batch's values of the column start
+    std::uint64_t mask;    ///< ~(left subtree's leaf bits within the word)
   };
-  std::vector<MaskNode> mask_nodes;        ///< per feature column, ascending threshold, NaN-terminated
-  std::vector<std::size_t> feature_start;  ///< each feature's first entry in mask_nodes
-  std::size_t words = 0;                   ///< mask words per sample
+  struct MaskWord {
+    std::uint32_t first, end;  ///< its entries: the split nodes whose left subtree has leaves in it
+    std::uint64_t inexact;     ///< leaves whose class is -1
+  };
+  std::vector<MaskEntry> entries;
+  std::vector<MaskWord> words;         ///< each masked tree's words, trees in order
+  std::vector<std::uint64_t> class_bits;  ///< per word and class: its leaves of that class
 
   void add_tree(const Tree& t);
   void build_masks();
@@ -124,6 +128,11 @@ void Predictor::Model::add_tree(const Tree& t) {
           total += par[p + 1 + l];
         }
         leaf_totals.push_back(total);
+        const float* probs = leaf_values.data() + static_cast<std::size_t>(leaf) * classes;
+        const auto hot = std::find(probs, probs + classes, 1.0f) - probs;
+        const bool one_hot = hot < static_cast<std::ptrdiff_t>(classes) && total == 1.0 &&
+                             std::count(probs, probs + classes, 0.0f) == static_cast<std::ptrdiff_t>(classes) - 1;
+        leaf_class.push_back(one_hot ? static_cast<std::int32_t>(hot) : -1);
         nodes.push_back({-std::numeric_limits<float>::infinity(), 0, self});
         leaf_of.push_back(leaf);
         break;
@@ -138,32 +147,36 @@ void Predictor::Model::add_tree(const Tree& t) {
   }
   const auto leaves = static_cast<std::int32_t>(leaf_totals.size()) - r.first_leaf;
   r.words = (leaves + 63) / 64;
-  if (r.words <= kMaxMaskWords) {
-    r.word_base = static_cast<std::int32_t>(words);
-    words += static_cast<std::size_t>(r.words);
-  } else {
-    descending.push_back(static_cast<std::int32_t>(trees.size()));
-  }
+  if (r.words > kMaxMaskWords) descending.push_back(static_cast<std::int32_t>(trees.size()));
   trees.push_back(r);
 }
 
 void Predictor::Model::build_masks() {
-  std::vector<std::vector<MaskNode>> lists(features);
   for (std::size_t t = 0; t < trees.size(); ++t) {
-    const TreeInfo& tr = trees[t];
-    if (tr.word_base < 0) continue;
+    TreeInfo& tr = trees[t];
+    if (tr.words > kMaxMaskWords) continue;
+    tr.word_base = static_cast<std::int32_t>(words.size());
     const std::int32_t base = tr.node_base;
     const std::int32_t end = t + 1 < trees.size() ? trees[t + 1].node_base : static_cast<std::int32_t>(nodes.size());
     // prefix[i]: leaves among the tree's nodes [0, i), i.e. left of node i.
     std::vector<std::int32_t> prefix(static_cast<std::size_t>(end - base) + 1, 0);
     for (std::int32_t i = base; i < end; ++i)
       prefix[static_cast<std::size_t>(i - base) + 1] = prefix[static_cast<std::size_t>(i - base)] + (leaf_of[static_cast<std::size_t>(i)] >= 0);
+    std::vector<std::vector<MaskEntry>> per_word(static_cast<std::size_t>(tr.words));
+    std::vector<std::uint64_t> inexact(static_cast<std::size_t>(tr.words), 0);
+    std::vector<std::uint64_t> cls(static_cast<std::size_t>(tr.words) * classes, 0);
     for (std::int32_t i = base; i < end; ++i) {
       const FlatNode& n = nodes[static_cast<std::size_t>(i)];
       const std::int32_t id = leaf_of[static_cast<std::size_t>(i)];
       if (id >= 0) {
-        if (id != tr.first_leaf + prefix[static_cast<std::size_t>(i - base)])
-          throw Error(ErrorKind::Internal, "leaves are not numbered left to right");
+        const std::int32_t k = prefix[static_cast<std::size_t>(i - base)];
+        if (id != tr.first_leaf + k) throw Error(ErrorKind::Internal, "leaves are not numbered left to right");
+        const std::uint64_t bit = std::uint64_t{1} << (k % 64);
+        const std::int32_t c = leaf_class[static_cast<std::size_t>(id)];
+        if (c < 0)
+          inexact[static_cast<std::size_t>(k / 64)] |= bit;
+        else
+          cls[static_cast<std::size_t>(k / 64) * classes + static_cast<std::size_t>(c)] |= bit;
         continue;
       }
       // The left subtree holds leaves [lo, hi); one entry per word it touches.
@@ -171,18 +184,16 @@ void Predictor::Model::build_masks() {
       for (std::int32_t w = lo / 64; w * 64 < hi; ++w) {
         const std::int32_t a = std::max(lo, w * 64) - w * 64, b = std::min(hi, w * 64 + 64) - w * 64;
         const std::uint64_t left = (b - a == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << (b - a)) - 1)) << a;
-        const auto word = static_cast<std::uint32_t>((tr.word_base + w) * kLanes);
-        lists[static_cast<std::size_t>(n.column)].push_back({n.threshold, word, ~left});
+        per_word[static_cast<std::size_t>(w)].push_back({n.threshold, static_cast<std::uint32_t>(n.column * kTile), ~left});
       }
     }
-  }
-  mask_nodes.clear();
-  feature_start.clear();
-  for (auto& list : lists) {
-    std::stable_sort(list.begin(), list.end(), [](const MaskNode& a, const MaskNode& b) { return a.threshold < b.threshold; });
-    feature_start.push_back(mask_nodes.size());
-    mask_nodes.insert(mask_nodes.end(), list.begin(), list.end());
-    mask_nodes.push_back({std::numeric_limits<float>::quiet_NaN(), 0, 0});
+    for (std::size_t w = 0; w < per_word.size(); ++w) {
+      const auto first = static_cast<std::uint32_t>(entries.size());
+      entries.insert(entries.end(), per_word[w].begin(), per_word[w].end());
+      words.push_back({first, static_cast<std::uint32_t>(entries.size()), inexact[w]});
+      class_bits.insert(class_bits.end(), cls.begin() + static_cast<std::ptrdiff_t>(w * classes),
+                        cls.begin() + static_cast<std::ptrdiff_t>((w + 1) * classes));
+    }
   }
 }
 
@@ -197,25 +208,12 @@ Predictor::Predictor(const Classifier& c, std::size_t label_count) : model_(std:
       throw Error(ErrorKind::Format, fmt::format("{} has {} features and {} classes, {} has {} and {}", f.name,
                                                  f.column_count, f.class_count, c.forests.front().name, m.features,
                                                  m.classes));
-    Model::ForestRange fr{m.trees.size(), f.trees.size(), 0};
-    const std::size_t first_leaf = m.leaf_totals.size();
+    Model::ForestRange fr{m.trees.size(), f.trees.size(), false};
     for (const auto& t : f.trees) {
       validate_tree(t, f.column_count, f.class_count);
       m.add_tree(t);
     }
-    // Vote counts up to the tree count need this many bits per class; all must fit below kInexact.
-    int bits = 1;
-    while ((std::size_t{1} << bits) <= fr.tree_count) ++bits;
-    if (static_cast<std::size_t>(bits) * m.classes <= 31) fr.code_bits = bits;
-    for (std::size_t leaf = first_leaf; leaf < m.leaf_totals.size(); ++leaf) {
-      std::uint32_t code = kInexact;
-      const float* v = m.leaf_values.data() + leaf * m.classes;
-      const auto hot = static_cast<std::size_t>(std::find(v, v + m.classes, 1.0f) - v);
-      if (fr.code_bits && hot < m.classes && m.leaf_totals[leaf] == 1.0 &&
-          std::count(v, v + m.classes, 0.0f) == static_cast<std::ptrdiff_t>(m.classes) - 1)
-        code = std::uint32_t{1} << (static_cast<std::size_t>(fr.code_bits) * hot);
-      m.leaf_code.push_back(code);
-    }
+    for (std::size_t t = fr.first_tree; t < m.trees.size(); ++t) fr.descends |= m.trees[t].words > kMaxMaskWords;
     m.forests.push_back(fr);
     m.total_trees += f.trees.size();
   }
@@ -242,90 +240,126 @@ using Model = Predictor::Model;
 using F32x8 = float __attribute__((vector_size(32)));
 using I64x8 = std::int64_t __attribute__((vector_size(64)));
 
-// For each node up to the first threshold above `top` (the batch's largest value, +inf with a
-// NaN): the samples whose value is not below the threshold (they go right, NaN included) lose the
-// node's left-subtree leaves.
-[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void apply_masks(
-    const Model::MaskNode* node, const float* xs, float top, std::uint64_t* bits) {
-  F32x8 x0, x1;
-  std::memcpy(&x0, xs, sizeof x0);
-  std::memcpy(&x1, xs + 8, sizeof x1);
-  for (; node->threshold <= top; ++node) {  // the NaN at the end stops every scan
-    const I64x8 mask = I64x8{} + static_cast<std::int64_t>(node->mask);
-    std::uint64_t* word = bits + node->word;
-    I64x8 v0, v1;
-    std::memcpy(&v0, word, sizeof v0);
-    std::memcpy(&v1, word + 8, sizeof v1);
-    v0 &= __builtin_convertvector(x0 < node->threshold, I64x8) | mask;  // -1 where the sample goes left
-    v1 &= __builtin_convertvector(x1 < node->threshold, I64x8) | mask;
-    std::memcpy(word, &v0, sizeof v0);
-    std::memcpy(word + 8, &v1, sizeof v1);
+/// What a forest's trees voted for in one batch: per class and lane the number of trees whose
+/// exit leaf gives that class probability 1, and the lanes that reached any other kind of leaf.
+struct Votes {
+  std::int32_t* count;  ///< count[c·kLanes + j]
+  std::uint32_t inexact = 0;
+};
+
+constexpr int kVectors = static_cast<int>(kLanes / 8);  ///< 8-lane vectors per batch
+constexpr std::uint32_t kAllLanes = kLanes == 32 ? ~0u : (1u << kLanes) - 1;
+
+// Exit leaves of the masked trees in [t0, t1), with their votes. xs[column·kTile + j] is the
+// batch's value of a column for lane j.
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void masked_trees(const Model& m, std::size_t t0, std::size_t t1,
+                                                                     const float* xs, std::int32_t* leaf, Votes& votes) {
+  for (std::size_t t = t0; t < t1; ++t) {
+    const Model::TreeInfo& tr = m.trees[t];
+    if (tr.word_base < 0) continue;
+    std::uint32_t found = 0;
+    for (std::int32_t w = 0; w < tr.words && found != kAllLanes; ++w) {
+      const Model::MaskWord& mw = m.words[static_cast<std::size_t>(tr.word_base + w)];
+      I64x8 v[kVectors];
+      for (auto& q : v) q = I64x8{} - 1;
+      for (const Model::MaskEntry* e = m.entries.data() + mw.first; e != m.entries.data() + mw.end; ++e) {
+        const I64x8 mask = I64x8{} + static_cast<std::int64_t>(e->mask);
+        for (int q = 0; q < kVectors; ++q) {
+          F32x8 x;
+          std::memcpy(&x, xs + e->offset + 8 * q, sizeof x);
+          v[q] &= __builtin_convertvector(x < e->threshold, I64x8) | mask;  // -1 where the sample goes left
+        }
+      }
+      std::uint64_t bits[kLanes];
+      std::memcpy(bits, v, sizeof bits);
+      for (std::int64_t j = 0; j < kLanes; ++j) {
+        if ((found >> j & 1) || bits[j] == 0) continue;
+        found |= 1u << j;
+        const std::int32_t id = tr.first_leaf + 64 * w + __builtin_ctzll(bits[j]);
+        leaf[t * kLanes + static_cast<std::size_t>(j)] = id;
+        const std::int32_t c = m.leaf_class[static_cast<std::size_t>(id)];
+        if (c < 0)
+          votes.inexact |= 1u << j;
+        else
+          ++votes.count[c * kLanes + j];
+      }
+    }
   }
 }
 
-// The same two steps written for AVX-512 (mask registers select the lanes that go right; the
-// lowest set bit comes from a leading-zero count): half the instructions of the portable code.
+// The same for AVX-512: mask registers select the lanes that go right, the lowest set bit comes
+// from a leading-zero count, and the class of the exit leaf from the word's class bits.
 #define ILPKIT_AVX512 [[gnu::target("avx512f,avx512vl,avx512dq,avx512cd,avx512bw")]]
 
-ILPKIT_AVX512 void apply_masks_avx512(const Model::MaskNode* node, const float* xs, float top,
-                                                 std::uint64_t* bits) {
-  const __m512 x = _mm512_loadu_ps(xs);
-  for (; node->threshold <= top; ++node) {
-    const __mmask16 right = _mm512_cmp_ps_mask(x, _mm512_set1_ps(node->threshold), _CMP_NLT_UQ);
-    const __m512i mask = _mm512_set1_epi64(static_cast<long long>(node->mask));
-    std::uint64_t* word = bits + node->word;
-    const __m512i v0 = _mm512_loadu_si512(word), v1 = _mm512_loadu_si512(word + 8);
-    _mm512_storeu_si512(word, _mm512_mask_and_epi64(v0, static_cast<__mmask8>(right), v0, mask));
-    _mm512_storeu_si512(word + 8, _mm512_mask_and_epi64(v1, static_cast<__mmask8>(right >> 8), v1, mask));
-  }
+// The lanes among `lanes` whose exit bit (low[q]: lanes 8q..8q+7) is one of `bits`.
+ILPKIT_AVX512 inline std::uint32_t lanes_in(const __m512i* low, std::uint64_t bits, std::uint32_t lanes) {
+  const __m512i b = _mm512_set1_epi64(static_cast<long long>(bits));
+  std::uint32_t k = 0;
+  for (int q = 0; q < kVectors; ++q) k |= static_cast<std::uint32_t>(_mm512_test_epi64_mask(low[q], b)) << (8 * q);
+  return k & lanes;
 }
 
-ILPKIT_AVX512 void exit_leaves_avx512(const Model& m, const std::uint64_t* bits, std::int32_t* leaf) {
+ILPKIT_AVX512 void masked_trees_avx512(const Model& m, std::size_t t0, std::size_t t1, const float* xs,
+                                       std::int32_t* leaf, Votes& votes) {
+  const std::size_t C = m.classes;
   const __m512i last = _mm512_set1_epi64(63);
-  for (std::size_t t = 0; t < m.trees.size(); ++t) {
+  std::uint32_t inexact = 0;
+  for (std::size_t t = t0; t < t1; ++t) {
     const Model::TreeInfo& tr = m.trees[t];
     if (tr.word_base < 0) continue;
-    const std::uint64_t* w = bits + static_cast<std::size_t>(tr.word_base) * kLanes;
-    for (std::int64_t h = 0; h < kLanes; h += 8) {
-      __m512i r = _mm512_setzero_si512();
-      for (std::int32_t k = tr.words - 1; k >= 0; --k) {
-        const __m512i x = _mm512_loadu_si512(w + k * kLanes + h);
-        const __m512i lowest = _mm512_and_si512(x, _mm512_sub_epi64(_mm512_setzero_si512(), x));
-        const __m512i at = _mm512_add_epi64(_mm512_sub_epi64(last, _mm512_lzcnt_epi64(lowest)), _mm512_set1_epi64(64 * k));
-        r = _mm512_mask_mov_epi64(r, _mm512_test_epi64_mask(x, x), at);
+    std::uint32_t found = 0;
+    __m512i r[kVectors];  // exit leaf numbers
+    for (auto& q : r) q = _mm512_setzero_si512();
+    for (std::int32_t w = 0; w < tr.words && found != kAllLanes; ++w) {
+      const auto word = static_cast<std::size_t>(tr.word_base + w);
+      const Model::MaskWord& mw = m.words[word];
+      __m512i v[kVectors];
+      for (auto& q : v) q = _mm512_set1_epi64(-1);
+      for (const Model::MaskEntry* e = m.entries.data() + mw.first; e != m.entries.data() + mw.end; ++e) {
+        const __m512 threshold = _mm512_set1_ps(e->threshold);
+        const __m512i mask = _mm512_set1_epi64(static_cast<long long>(e->mask));
+        for (int h = 0; h < kVectors / 2; ++h) {
+          const __mmask16 right = _mm512_cmp_ps_mask(_mm512_loadu_ps(xs + e->offset + 16 * h), threshold, _CMP_NLT_UQ);
+          v[2 * h] = _mm512_mask_and_epi64(v[2 * h], static_cast<__mmask8>(right), v[2 * h], mask);
+          v[2 * h + 1] = _mm512_mask_and_epi64(v[2 * h + 1], static_cast<__mmask8>(right >> 8), v[2 * h + 1], mask);
+        }
       }
-      const __m256i id = _mm256_add_epi32(_mm512_maskz_cvtepi64_epi32(0xff, r), _mm256_set1_epi32(tr.first_leaf));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(leaf + t * kLanes + static_cast<std::size_t>(h)), id);
+      std::uint32_t fresh = 0;
+      for (int q = 0; q < kVectors; ++q) fresh |= static_cast<std::uint32_t>(_mm512_test_epi64_mask(v[q], v[q])) << (8 * q);
+      fresh &= ~found;
+      if (!fresh) continue;
+      __m512i low[kVectors];
+      const __m512i base = _mm512_set1_epi64(64 * w);
+      for (int q = 0; q < kVectors; ++q) {
+        low[q] = _mm512_and_si512(v[q], _mm512_sub_epi64(_mm512_setzero_si512(), v[q]));
+        r[q] = _mm512_mask_mov_epi64(r[q], static_cast<__mmask8>(fresh >> (8 * q)),
+                                     _mm512_add_epi64(_mm512_sub_epi64(last, _mm512_lzcnt_epi64(low[q])), base));
+      }
+      const std::uint64_t* cls = m.class_bits.data() + word * C;
+      for (std::size_t c = 0; c < C; ++c) {
+        const std::uint32_t k = lanes_in(low, cls[c], fresh);
+        if (!k) continue;
+        for (int h = 0; h < kVectors / 2; ++h) {
+          std::int32_t* n = votes.count + c * kLanes + 16 * h;
+          const __m512i cnt = _mm512_loadu_si512(n);
+          _mm512_storeu_si512(n, _mm512_mask_sub_epi32(cnt, static_cast<__mmask16>(k >> (16 * h)), cnt, _mm512_set1_epi32(-1)));
+        }
+      }
+      if (mw.inexact) inexact |= lanes_in(low, mw.inexact, fresh);
+      found |= fresh;
     }
+    const __m256i first = _mm256_set1_epi32(tr.first_leaf);
+    std::int32_t* out = leaf + t * kLanes;
+    for (int q = 0; q < kVectors; ++q)
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * q), _mm256_add_epi32(_mm512_maskz_cvtepi64_epi32(0xff, r[q]), first));
   }
+  votes.inexact |= inexact;
 }
 
-const bool kHaveAvx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+// ILPKIT_PORTABLE_FOREST=1 forces the portable code (the tests compare both with the reference).
+const bool kHaveAvx512 = !std::getenv("ILPKIT_PORTABLE_FOREST") && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
                          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512cd") &&
                          __builtin_cpu_supports("avx512bw");
-
-// Exit leaves of the masked trees: per lane the lowest bit left over the tree's words.
-[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void exit_leaves(
-    const Model& m, const std::uint64_t* bits, std::int32_t* leaf) {
-  for (std::size_t t = 0; t < m.trees.size(); ++t) {
-    const Model::TreeInfo& tr = m.trees[t];
-    if (tr.word_base < 0) continue;
-    const std::uint64_t* w = bits + static_cast<std::size_t>(tr.word_base) * kLanes;
-    std::int32_t* out = leaf + t * kLanes;
-    if (tr.words == 1) {
-      for (std::int64_t j = 0; j < kLanes; ++j) out[j] = tr.first_leaf + __builtin_ctzll(w[j]);
-      continue;
-    }
-    for (std::int64_t j = 0; j < kLanes; ++j) {
-      std::int32_t r = 0;
-      for (std::int32_t k = tr.words - 1; k >= 0; --k) {
-        const std::uint64_t x = w[k * kLanes + j];
-        r = x ? k * 64 + __builtin_ctzll(x) : r;
-      }
-      out[j] = tr.first_leaf + r;
-    }
-  }
-}
 
 // Exit leaves of the trees too large for masks: lockstep descents of 8 samples, branch-free (the
 // CPU overlaps their independent loads instead of mispredicting each sample's path).
@@ -354,21 +388,6 @@ void descend(const Model& m, const float* rows, std::int32_t* leaf) {
   }
 }
 
-// Vote counts of a forest whose leaves have codes: per lane the sum of its exit leaves' codes
-// and their union (which has kInexact if any leaf was not one class with probability 1).
-[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void sum_codes(
-    const std::uint32_t* code, const std::int32_t* leaf, std::size_t trees, std::uint32_t* sum, std::uint32_t* any) {
-  std::uint32_t s[kLanes] = {}, a[kLanes] = {};
-  for (std::size_t t = 0; t < trees; ++t)
-    for (std::int64_t j = 0; j < kLanes; ++j) {
-      const std::uint32_t c = code[leaf[t * kLanes + static_cast<std::size_t>(j)]];
-      s[j] += c;
-      a[j] |= c;
-    }
-  std::memcpy(sum, s, sizeof s);
-  std::memcpy(any, a, sizeof a);
-}
-
 // VIGRA's own accumulation for one lane: float32 votes in stored tree order, double total.
 void exact_votes(const Model& m, const Model::ForestRange& fr, const std::int32_t* leaf, std::int64_t j, float* p,
                  double& total) {
@@ -381,19 +400,10 @@ void exact_votes(const Model& m, const Model::ForestRange& fr, const std::int32_
   }
 }
 
-// The largest of a batch's values of one feature, +inf if one is NaN (then every node of the
-// feature applies); marks the NaN lanes.
-[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] float batch_top(const float* x, bool* nan) {
-  float hi = -std::numeric_limits<float>::infinity();
-  for (std::int64_t j = 0; j < kLanes; ++j) {
-    const bool bad = x[j] != x[j];
-    nan[j] |= bad;
-    hi = bad ? std::numeric_limits<float>::infinity() : (hi < x[j] ? x[j] : hi);
-  }
-  return hi;
+// Marks the samples with a NaN feature value (they get all zeros).
+[[gnu::target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")]] void mark_nan(const float* x, std::uint8_t* nan) {
+  for (std::int64_t j = 0; j < kTile; ++j) nan[j] |= static_cast<std::uint8_t>(x[j] != x[j]);
 }
-
-constexpr std::int64_t kTile = 16 * kLanes;
 
 }  // namespace
 
@@ -401,35 +411,27 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
                         std::int64_t ostride) const {
   const Model& m = *model_;
   const std::size_t F = m.features, C = m.classes;
-  // Per batch of kLanes samples: feature values feature-major (as the masks scan them) and, for
-  // descents, sample-major rows; every tree's exit leaf per lane; the masks; class-major votes.
   // Per tile of kTile samples: feature values feature-major (one short run per column, which
   // the prefetchers follow; columns are whole image planes apart). Per batch of kLanes samples:
-  // sample-major rows for descents, every tree's exit leaf per lane, the masks, class-major votes.
+  // sample-major rows for descents, every tree's exit leaf per lane, class-major votes.
   std::vector<float> tile(F * kTile), rows(m.descending.empty() ? 0 : F * kLanes);
-  std::vector<float> top(F);
-  std::vector<std::int32_t> leaf(m.trees.size() * kLanes);
-  std::vector<std::uint64_t> bits(m.words * kLanes);
+  std::vector<std::int32_t> leaf(m.trees.size() * kLanes), count(C * kLanes);
   std::vector<float> p(C * kLanes), a(C * kLanes);
+  std::vector<std::uint8_t> nan(kTile);
   for (std::int64_t b = 0; b < n; b += kLanes) {
     const std::int64_t lanes = std::min(kLanes, n - b), at = b % kTile;
     if (at == 0) {
       const std::int64_t len = std::min(kTile, n - b);
+      std::fill(nan.begin(), nan.end(), 0);
       for (std::size_t f = 0; f < F; ++f) {
         const float* col = features + static_cast<std::int64_t>(f) * fstride + b;
         float* x = tile.data() + f * kTile;
         std::memcpy(x, col, sizeof(float) * static_cast<std::size_t>(len));
         std::fill(x + len, x + kTile, col[len - 1]);  // a short tile repeats its last sample
+        mark_nan(x, nan.data());
       }
     }
     const float* xs = tile.data() + at;  // feature f of the batch: xs[f·kTile + j]
-    bool nan[kLanes] = {};
-    for (std::size_t f = 0; f < F; ++f) top[f] = batch_top(xs + f * kTile, nan);
-    std::fill(bits.begin(), bits.end(), ~std::uint64_t{0});
-    for (std::size_t f = 0; f < F; ++f)
-      (kHaveAvx512 ? apply_masks_avx512 : apply_masks)(m.mask_nodes.data() + m.feature_start[f],
-                                                       xs + f * kTile, top[f], bits.data());
-    (kHaveAvx512 ? exit_leaves_avx512 : exit_leaves)(m, bits.data(), leaf.data());
     if (!m.descending.empty()) {
       for (std::size_t f = 0; f < F; ++f)
         for (std::int64_t j = 0; j < kLanes; ++j) rows[static_cast<std::size_t>(j) * F + f] = xs[f * kTile + static_cast<std::size_t>(j)];
@@ -437,24 +439,33 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
     }
     std::fill(a.begin(), a.end(), 0.0f);
     for (const auto& fr : m.forests) {
-      std::fill(p.begin(), p.end(), 0.0f);
-      double total[kLanes] = {};
-      const std::int32_t* forest_leaf = leaf.data() + fr.first_tree * kLanes;
-      if (fr.code_bits) {
-        std::uint32_t sum[kLanes], any[kLanes];
-        sum_codes(m.leaf_code.data(), forest_leaf, fr.tree_count, sum, any);
-        const std::uint32_t field = (std::uint32_t{1} << fr.code_bits) - 1;
+      std::fill(count.begin(), count.end(), 0);
+      Votes votes{count.data()};
+      (kHaveAvx512 ? masked_trees_avx512 : masked_trees)(m, fr.first_tree, fr.first_tree + fr.tree_count, xs,
+                                                         leaf.data(), votes);
+      for (std::size_t t = fr.first_tree; fr.descends && t < fr.first_tree + fr.tree_count; ++t) {
+        if (m.trees[t].word_base >= 0) continue;
         for (std::int64_t j = 0; j < kLanes; ++j) {
-          if (any[j] & kInexact) {
-            exact_votes(m, fr, leaf.data(), j, p.data(), total[j]);
-            continue;
-          }
-          for (std::size_t l = 0; l < C; ++l)
-            p[l * kLanes + static_cast<std::size_t>(j)] = static_cast<float>((sum[j] >> (static_cast<std::size_t>(fr.code_bits) * l)) & field);
-          total[j] = static_cast<double>(fr.tree_count);
+          const std::int32_t c = m.leaf_class[static_cast<std::size_t>(leaf[t * kLanes + static_cast<std::size_t>(j)])];
+          if (c < 0)
+            votes.inexact |= 1u << j;
+          else
+            ++count[static_cast<std::size_t>(c * kLanes + j)];
         }
-      } else {
-        for (std::int64_t j = 0; j < kLanes; ++j) exact_votes(m, fr, leaf.data(), j, p.data(), total[j]);
+      }
+      std::fill(p.begin(), p.end(), 0.0f);
+      double total[kLanes];
+      for (std::int64_t j = 0; j < kLanes; ++j) {
+        total[j] = 0;
+        if (votes.inexact >> j & 1) {
+          exact_votes(m, fr, leaf.data(), j, p.data(), total[j]);
+          continue;
+        }
+        for (std::size_t l = 0; l < C; ++l) {
+          const std::size_t q = l * kLanes + static_cast<std::size_t>(j);
+          p[q] = static_cast<float>(count[q]);
+        }
+        total[j] = static_cast<double>(fr.tree_count);
       }
       // Per forest: divide by the float total, then weight by the forest's tree count.
       const float weight = static_cast<float>(fr.tree_count);
@@ -473,7 +484,7 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
       const int ch = m.channel_of_class[l];
       if (ch < 0) continue;
       float* o = out + static_cast<std::int64_t>(ch) * ostride + b;
-      for (std::int64_t j = 0; j < lanes; ++j) o[j] = nan[j] ? 0.0f : a[l * kLanes + static_cast<std::size_t>(j)] / all;
+      for (std::int64_t j = 0; j < lanes; ++j) o[j] = nan[static_cast<std::size_t>(at + j)] ? 0.0f : a[l * kLanes + static_cast<std::size_t>(j)] / all;
     }
   }
 }

@@ -16,14 +16,21 @@ using namespace ilpkit;
 
 namespace {
 
+struct TreeShape {
+  int depth = 7;
+  double stop = 0.25;  ///< chance that a node above the maximum depth is a leaf
+  double pure = 0.0;   ///< chance that a leaf is one class with probability 1 (as grown to purity)
+};
+
 // A random tree in VIGRA's encoding: nodes appended after their parents, leaves with normalized
 // class histograms of random integer counts.
-Tree random_tree(std::mt19937& rng, int features, int classes, int depth) {
+Tree random_tree(std::mt19937& rng, int features, int classes, const TreeShape& shape) {
+  const int depth = shape.depth;
   Tree t;
   t.topology = {features, classes};
   std::uniform_int_distribution<int> col(0, features - 1), count(0, 5);
   std::uniform_real_distribution<double> thr(-2.0, 2.0);
-  std::bernoulli_distribution stop(0.25);
+  std::bernoulli_distribution stop(shape.stop), pure(shape.pure);
   // Pending child slots to patch: (index of the slot in topology, remaining depth).
   struct Pending {
     std::size_t slot;
@@ -42,8 +49,12 @@ Tree random_tree(std::mt19937& rng, int features, int classes, int depth) {
       t.topology.push_back(static_cast<std::int32_t>(t.parameters.size()));
       std::vector<double> n(static_cast<std::size_t>(classes));
       double total = 0;
-      for (auto& v : n) total += v = count(rng);
-      if (total == 0) total = n[0] = 1;
+      if (pure(rng)) {
+        n[static_cast<std::size_t>(rng() % n.size())] = total = 1 + rng() % 9;
+      } else {
+        for (auto& v : n) total += v = count(rng);
+        if (total == 0) total = n[0] = 1;
+      }
       t.parameters.push_back(total);
       for (double v : n) t.parameters.push_back(v / total);
     } else {
@@ -68,7 +79,7 @@ Tree random_tree(std::mt19937& rng, int features, int classes, int depth) {
 }
 
 Classifier random_classifier(std::mt19937& rng, int features, const std::vector<std::uint32_t>& labels,
-                             const std::vector<int>& trees_per_forest) {
+                             const std::vector<int>& trees_per_forest, const TreeShape& shape = {}) {
   Classifier c;
   c.known_labels = labels;
   for (std::size_t f = 0; f < trees_per_forest.size(); ++f) {
@@ -77,13 +88,57 @@ Classifier random_classifier(std::mt19937& rng, int features, const std::vector<
     forest.column_count = features;
     forest.class_count = static_cast<int>(labels.size());
     for (int t = 0; t < trees_per_forest[f]; ++t)
-      forest.trees.push_back(random_tree(rng, features, forest.class_count, 7));
+      forest.trees.push_back(random_tree(rng, features, forest.class_count, shape));
     c.forests.push_back(std::move(forest));
   }
   return c;
 }
 
+// Probabilities of every sample by the literal reference; counts the values that differ in any bit.
+std::int64_t reference_mismatches(const Classifier& c, std::size_t labels, const std::vector<float>& x, std::int64_t n,
+                                  const std::vector<float>& out) {
+  const auto F = static_cast<std::size_t>(c.forests.front().column_count);
+  std::int64_t mismatches = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::vector<float> row(F);
+    for (std::size_t f = 0; f < F; ++f) row[f] = x[f * static_cast<std::size_t>(n) + static_cast<std::size_t>(i)];
+    auto r = test::reference_predict(c, labels, row);
+    for (std::size_t k = 0; k < labels; ++k)
+      mismatches += std::memcmp(&r[k], &out[k * static_cast<std::size_t>(n) + static_cast<std::size_t>(i)], 4) != 0;
+  }
+  return mismatches;
+}
+
 }  // namespace
+
+// Trees grown to purity (class counts instead of float sums), of 1 to ~3000 leaves: one and
+// several 64-leaf mask words, and trees too large for masks that descend node by node; a few
+// impure leaves send the samples that reach them through VIGRA's float accumulation.
+TEST(Predictor, PureAndLargeTreesEqualTheReferenceBitForBit) {
+  std::mt19937 rng(77);
+  const int F = 9;
+  for (const double pure : {1.0, 0.995}) {
+    Classifier c;
+    c.known_labels = {1, 2, 3};
+    for (const int depth : {0, 3, 6, 7, 9, 12}) {
+      Classifier part = random_classifier(rng, F, {1, 2, 3}, {6}, {depth, depth > 9 ? 0.12 : 0.05, pure});
+      c.forests.push_back(std::move(part.forests.front()));
+    }
+    std::size_t most = 0;
+    for (const auto& f : c.forests)
+      for (const auto& t : f.trees) most = std::max(most, t.node_count());
+    EXPECT_GT(most, 2 * 512u - 1);  // some tree has more than 512 leaves (nodes = 2 · leaves - 1)
+    Predictor p(c, 3);
+    const std::int64_t n = 2000;
+    std::vector<float> x(static_cast<std::size_t>(F * n));
+    std::normal_distribution<float> value(0.0f, 1.2f);
+    for (auto& v : x) v = value(rng);
+    for (std::int64_t i = 5; i < n; i += 211) x[static_cast<std::size_t>(i)] = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> out(static_cast<std::size_t>(3 * n));
+    p.predict(x.data(), n, n, out.data(), n);
+    EXPECT_EQ(reference_mismatches(c, 3, x, n, out), 0) << "share of pure leaves " << pure;
+  }
+}
 
 TEST(Predictor, EqualsTheReferenceBitForBit) {
   std::mt19937 rng(2024);

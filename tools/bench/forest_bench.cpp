@@ -4,7 +4,7 @@
 // synthetic image from an in-memory feature stack.
 //   ilpkit_forest_bench --threads N [--repeat R] [--noise F]
 // --noise F gives that share of the training labels a neighbouring class, as sloppy strokes do;
-// the trees then grow (F = 0: ~57 nodes per tree; 0.003: ~520; 0.01: ~1080).
+// the trees then grow (F = 0: ~42 nodes per tree; 0.0001: ~76; 0.001: ~260; 0.003: ~520).
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -73,8 +73,8 @@ int main(int argc, char** argv) {
     const std::int64_t i = pick(rng);
     const float v = raw.data[static_cast<std::size_t>(i)], g = ggm[i];
     int c = g > 25 ? 3 : v > 110 ? 2 : v < 70 ? 1 : 0;
-    // Brush strokes are never clean: a share of pixels carries a neighbouring class, which makes
-    // the trees as deep as on real annotations (VIGRA then predicts ~0.3 Mpx/s, the anchor).
+    // Brush strokes are never clean: a share of pixels carries a neighbouring class, and the
+    // trees grow deep paths to isolate them, which most pixels then walk.
     if (c != 0 && flip(rng) < flip_rate) c = 1 + (c % 3);
     if (c == 0 || per_class[c - 1] >= 3400) continue;
     ++per_class[c - 1];
@@ -114,6 +114,37 @@ int main(int argc, char** argv) {
     if (r == 0) first = took;
     best = std::min(best, took);
   }
+  // The pipeline `ilpkit run` uses (features per block, then the forest on the block in the
+  // parallel stage, no whole-image stack), against the features alone: the difference is what
+  // prediction adds end to end.
+  const auto blockwise = [&](bool predict) {
+    BlockwiseOptions options;
+    options.threads = threads;
+    const auto t0 = std::chrono::steady_clock::now();
+    float checksum = 0;
+    if (predict) {
+      compute_derived_blockwise(
+          src, engine, options,
+          [&](const PlanarBlock& features, PlanarBlock& probabilities) {
+            const std::int64_t m = features.plane_size();
+            probabilities.reset(features.box, 3);
+            constexpr std::int64_t kChunk = 8192;
+            parallel_for(static_cast<std::size_t>((m + kChunk - 1) / kChunk), [&](std::size_t k) {
+              const std::int64_t i0 = static_cast<std::int64_t>(k) * kChunk, len = std::min(kChunk, m - i0);
+              predictor.predict(features.data.data() + i0, m, len, probabilities.data.data() + i0, m);
+            });
+          },
+          [&](std::int64_t, const PlanarBlock& b) { checksum += b.data[0]; });
+    } else {
+      compute_features_blockwise(src, engine, options, [&](std::int64_t, const PlanarBlock& b) { checksum += b.data[0]; });
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() + 0 * checksum;
+  };
+  double features_only = 1e30, pipeline = 1e30;
+  for (int r = 0; r < repeat; ++r) {
+    features_only = std::min(features_only, blockwise(false));
+    pipeline = std::min(pipeline, blockwise(true));
+  }
   // VIGRA's own predictProbabilities on the first 262,144 pixels, single-threaded, for scale.
   const std::ptrdiff_t m = 1 << 18;
   vigra::MultiArray<2, float> Xp(vigra::Shape2(m, static_cast<std::ptrdiff_t>(F)));
@@ -125,8 +156,10 @@ int main(int argc, char** argv) {
   const double vigra_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_vigra).count();
   std::printf("forest: 100 trees (%zu nodes, VIGRA training on %zu samples x %zu features, 3 classes: %.2f s); "
               "predicting 2048x2048 px, %d thread(s): %.3f s best of %d (first %.3f s), %.2f Mpx/s; VIGRA "
-              "predictProbabilities on the same forest, 1 thread: %.2f Mpx/s\n",
+              "predictProbabilities on the same forest, 1 thread: %.2f Mpx/s\n"
+              "  blockwise pipeline, %d thread(s): features alone %.3f s, features + forest %.3f s (%.2f Mpx/s)\n",
               nodes, idx.size(), F, train_s, threads, best, repeat, first, static_cast<double>(n) / best / 1e6,
-              static_cast<double>(m) / vigra_s / 1e6);
+              static_cast<double>(m) / vigra_s / 1e6, threads, features_only, pipeline,
+              static_cast<double>(n) / pipeline / 1e6);
   return 0;
 }
