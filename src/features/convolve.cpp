@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "convolve.hpp"
+#include "fir.hpp"
 #include "rows.hpp"
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "ilpkit/error.hpp"
@@ -13,105 +15,27 @@ namespace ilpkit::features {
 
 namespace {
 
-// out[i] = c0·ctr[i] + Σ_k c_k·(plus_k[i] ± minus_k[i]), k = 1..R in order. `taps[R + k]` points
-// at the line shifted by +k. Explicit 16-lane vectors (GCC vector extensions; each target clone
-// maps them onto its registers) with a scalar tail that performs the same operations.
-using Vec = float __attribute__((vector_size(64)));
-constexpr int kLanes = 16;
-
-[[gnu::always_inline]] inline Vec load(const float* p) {
-  Vec v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-[[gnu::always_inline]] inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
-
-// Long kernels (presmoothing, up to 71 taps) would read that many lines at once; running the
-// taps in the outer loop over an L1-sized chunk keeps every line a sequential stream. The
-// per-sample operation order is the same as in fir_line.
-template <bool Symmetric>
-[[gnu::always_inline]] inline void fir_long(float* out, const float* const* taps, std::int64_t n, const float* c,
-                                            int radius) {
-  constexpr std::int64_t kChunk = 1024;
-  alignas(64) float acc[kChunk];
-  for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
-    const std::int64_t len = std::min(kChunk, n - i0);
-    const std::int64_t vec_len = len - len % kLanes;
-    const float* ctr = taps[radius] + i0;
-    for (std::int64_t j = 0; j < vec_len; j += kLanes) store(acc + j, c[0] * load(ctr + j));
-    for (std::int64_t j = vec_len; j < len; ++j) acc[j] = c[0] * ctr[j];
-    for (int k = 1; k <= radius; ++k) {
-      const float* p = taps[radius + k] + i0;
-      const float* m = taps[radius - k] + i0;
-      const float ck = c[k];
-      for (std::int64_t j = 0; j < vec_len; j += kLanes) {
-        const Vec pv = load(p + j), mv = load(m + j);
-        store(acc + j, load(acc + j) + ck * (Symmetric ? pv + mv : pv - mv));
-      }
-      for (std::int64_t j = vec_len; j < len; ++j) acc[j] = acc[j] + ck * (Symmetric ? p[j] + m[j] : p[j] - m[j]);
-    }
-    std::memcpy(out + i0, acc, static_cast<std::size_t>(len) * sizeof(float));
-  }
-}
-
-template <bool Symmetric>
-[[gnu::always_inline]] inline void fir_line(float* out, const float* const* taps, std::int64_t n, const float* c,
-                                            int radius) {
-  const float* ctr = taps[radius];
-  auto vector_at = [&](std::int64_t i) {
-    Vec acc = c[0] * load(ctr + i);
-    for (int k = 1; k <= radius; ++k) {
-      const Vec p = load(taps[radius + k] + i), m = load(taps[radius - k] + i);
-      acc = acc + c[k] * (Symmetric ? p + m : p - m);
-    }
-    store(out + i, acc);
-  };
-  std::int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) vector_at(i);
-  if (i < n && n >= kLanes) {
-    // The last partial vector overlaps the previous one: the samples computed twice get the
-    // same operations, so the result is the same, and no scalar tail is needed.
-    vector_at(n - kLanes);
-    return;
-  }
-  for (; i < n; ++i) {
-    float acc = c[0] * ctr[i];
-    for (int k = 1; k <= radius; ++k) {
-      const float p = taps[radius + k][i], m = taps[radius - k][i];
-      acc = acc + c[k] * (Symmetric ? p + m : p - m);
-    }
-    out[i] = acc;
-  }
-}
-
 // Compiled for AVX-512, AVX2 and baseline x86-64, chosen once at load time. Vector and scalar
 // paths of a clone perform the same (fused where the CPU can) operation sequence per sample.
-/// `far_apart`: the taps are lines far apart in memory (planes of a volume), where many
-/// simultaneous streams would thrash the caches; long kernels then run tap by tap.
 ILPKIT_SIMD_CLONES void fir(float* out, const float* const* taps, std::int64_t n, const Kernel& k,
                             bool far_apart = false) {
-  if (k.copy) {
-    std::memcpy(out, taps[0], static_cast<std::size_t>(n) * sizeof(float));
-    return;
-  }
-  if (far_apart && k.radius() > 8) {
-    if (k.symmetric())
-      fir_long<true>(out, taps, n, k.c.data(), k.radius());
-    else
-      fir_long<false>(out, taps, n, k.c.data(), k.radius());
-    return;
-  }
-  if (k.symmetric())
-    fir_line<true>(out, taps, n, k.c.data(), k.radius());
-  else
-    fir_line<false>(out, taps, n, k.c.data(), k.radius());
+  fir_detail::fir_any(out, taps, n, k, far_apart);
 }
 
 std::int64_t extent_along(const Extent& n, Axis a) { return a == Axis::z ? n.z : a == Axis::y ? n.y : n.x; }
 
 }  // namespace
 
+void fir_unfused(float* out, const float* const* taps, std::int64_t n, const Kernel& k);  // fir_unfused.cpp
+
 void combine(const float* const* taps, std::int64_t n, const Kernel& k, float* out) { fir(out, taps, n, k); }
+
+std::pair<std::int64_t, std::int64_t> fused_columns(std::int64_t width, int radius) {
+  if (width == 0) return {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()};
+  const std::int64_t begin = (radius + 7) & ~std::int64_t{7}, end = (width - radius) & ~std::int64_t{31};
+  if (end < 64) return {0, 0};
+  return {begin, end};
+}
 
 std::int64_t mirror_index(std::int64_t i, std::int64_t n) {
   if (n == 1) return 0;
@@ -121,7 +45,8 @@ std::int64_t mirror_index(std::int64_t i, std::int64_t n) {
   return i >= n ? period - i : i;
 }
 
-void convolve(const ConstView& in, Axis axis, const Kernel& k, std::int64_t first, const View& out, bool parallel) {
+void convolve(const ConstView& in, Axis axis, const Kernel& k, std::int64_t first, const View& out, bool parallel,
+              const RowPlacement& at) {
   const int radius = k.copy ? 0 : k.radius();
   const std::int64_t len = extent_along(in.n, axis);
   const std::int64_t count = extent_along(out.n, axis);
@@ -137,6 +62,24 @@ void convolve(const ConstView& in, Axis axis, const Kernel& k, std::int64_t firs
       mirror_table[static_cast<std::size_t>(i)] = mirror_index(first - radius + i, len);
   }
   const std::int64_t* mirror = mirror_table.data();
+  // x passes: the fused columns in the view's coordinates.
+  auto [fused0, fused1] = fused_columns(at.width, radius);
+  if (at.width) fused0 -= at.origin, fused1 -= at.origin;
+  // Outputs [o0, o1) from taps placed for o0, each sample fused or not by its column.
+  auto fir_row = [&](float* dst, const float* const* taps_o0, std::int64_t o0, std::int64_t o1) {
+    thread_local std::vector<const float*> shifted;
+    shifted.resize(static_cast<std::size_t>(2 * radius + 1));
+    const std::int64_t cut[4] = {o0, std::clamp(fused0, o0, o1), std::clamp(fused1, o0, o1), o1};
+    for (int piece = 0; piece < 3; ++piece) {
+      if (cut[piece + 1] <= cut[piece]) continue;
+      const std::int64_t shift = cut[piece] - o0;
+      for (int t = 0; t <= 2 * radius; ++t) shifted[static_cast<std::size_t>(t)] = taps_o0[t] + shift;
+      if (piece == 1)
+        fir(dst + shift, shifted.data(), cut[piece + 1] - cut[piece], k);
+      else
+        fir_unfused(dst + shift, shifted.data(), cut[piece + 1] - cut[piece], k);
+    }
+  };
 
   // Output rows [r0, r1) in (z, y) order. Per-thread scratch: the streaming engine calls this
   // per slice, so nothing is allocated per call.
@@ -155,7 +98,7 @@ void convolve(const ConstView& in, Axis axis, const Kernel& k, std::int64_t firs
         const std::int64_t mid1 = std::clamp<std::int64_t>(len - radius, mid0, first + count);
         if (mid1 > mid0) {
           for (int t = 0; t <= 2 * radius; ++t) taps[static_cast<std::size_t>(t)] = src + mid0 + t - radius;
-          fir(dst + (mid0 - first), taps.data(), mid1 - mid0, k);
+          fir_row(dst + (mid0 - first), taps.data(), mid0, mid1);
         }
         for (auto [o0, o1] : {std::pair<std::int64_t, std::int64_t>{first, mid0}, {mid1, first + count}}) {
           if (o1 <= o0) continue;
@@ -163,7 +106,7 @@ void convolve(const ConstView& in, Axis axis, const Kernel& k, std::int64_t firs
           for (std::int64_t i = o0 - radius; i < o1 + radius; ++i)
             line[static_cast<std::size_t>(i - (o0 - radius))] = src[mirror_index(i, len)];
           for (int t = 0; t <= 2 * radius; ++t) taps[static_cast<std::size_t>(t)] = line.data() + t;
-          fir(dst + (o0 - first), taps.data(), o1 - o0, k);
+          fir_row(dst + (o0 - first), taps.data(), o0, o1);
         }
       } else {
         // y and z: whole rows are combined, so the inner loop runs along contiguous x.
@@ -218,11 +161,11 @@ void convolve(const ConstView& in, Axis axis, const Kernel& k, std::int64_t firs
 }
 
 Volume convolve(const ConstView& in, Axis axis, const Kernel& k, std::int64_t first, std::int64_t count,
-                bool parallel) {
+                bool parallel, const RowPlacement& at) {
   Extent n = in.n;
   (axis == Axis::z ? n.z : axis == Axis::y ? n.y : n.x) = count;
   Volume out(n);
-  convolve(in, axis, k, first, out.view(), parallel);
+  convolve(in, axis, k, first, out.view(), parallel, at);
   return out;
 }
 

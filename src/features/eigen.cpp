@@ -65,17 +65,6 @@ double atan2_nonneg_y(double y, double x) { return atan2_impl(y, x); }
 double cos_small(double phi) { return cos_impl(phi); }
 double sin_small(double phi) { return sin_impl(phi); }
 
-ILPKIT_SIMD_CLONES void eigenvalues_2d(const float* __restrict a, const float* __restrict c, const float* __restrict b,
-                    std::int64_t n, float* __restrict ev0, float* __restrict ev1) {
-  for (std::int64_t i = 0; i < n; ++i) {
-    const float m = (a[i] + b[i]) / 2;
-    const float h = (a[i] - b[i]) / 2;
-    const float d = std::sqrt(h * h + c[i] * c[i]);
-    ev0[i] = m + d;
-    ev1[i] = m - d;
-  }
-}
-
 // Eberly's closed form. It is exact in theory but loses half the digits near repeated
 // eigenvalues (sqrt of a cancelled Q), so the characteristic polynomial and Q are formed in
 // double; the angle and roots then need only float. Eigenvalues of symmetric matrices are

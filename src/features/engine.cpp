@@ -339,7 +339,8 @@ void compute_scale_2d(const ScaleTask& t) {
   for (std::int64_t z = 0; z < bn.z; ++z) {
     ConstView plane = features::crop(t.source, Extent{z + (t.block.begin[0] - t.source_box.begin[0]), 0, 0},
                                      Extent{1, t.source.n.y, t.source.n.x});
-    SliceGraph graph(plane, false, Extent{0, fo.y, fo.x}, Extent{1, fn.y, fn.x});
+    SliceGraph graph(plane, false, Extent{0, fo.y, fo.x}, Extent{1, fn.y, fn.x},
+                     features::RowPlacement{t.source_box.begin[2], t.image.extent(2)});
     ScaleBank bank(t.sp, graph, t.out, t.channel, false);
     bank.finalize(0, 1);
     for (std::int64_t j = 0; j < bn.y; ++j) {
@@ -356,7 +357,8 @@ void compute_scale_3d(const ScaleTask& t) {
   const Kernel& pre = t.sp.pre;
   const Extent fo = offset_in(t.frame, t.source_box);
   const Extent fn = extent_of(t.frame);
-  Volume px = features::convolve(t.source, Axis::x, pre, fo.x, fn.x, true);
+  Volume px = features::convolve(t.source, Axis::x, pre, fo.x, fn.x, true,
+                                 features::RowPlacement{t.source_box.begin[2], t.image.extent(2)});
   Volume pxy = features::convolve(px, Axis::y, pre, fo.y, fn.y, true);
   px = Volume();
   const Volume p = features::convolve(pxy, Axis::z, pre, fo.z, fn.z, true);
@@ -376,7 +378,7 @@ void compute_scale_3d(const ScaleTask& t) {
     const std::int64_t x1 = std::min(tile.end[2] + kOperatorHalo, frame.end[2]);
     const Extent tn{fn.z, y1 - y0, x1 - x0};
     const ConstView tile_p = features::crop(p.view(), Extent{0, y0 - frame.begin[1], x0 - frame.begin[2]}, tn);
-    SliceGraph graph(tile_p, true, Extent{0, 0, 0}, tn);
+    SliceGraph graph(tile_p, true, Extent{0, 0, 0}, tn, features::RowPlacement{x0, t.image.extent(2)});
     ScaleBank bank(t.sp, graph, t.out, t.channel, true);
     bank.finalize(tile.begin[1] - y0, tile.end[1] - y0);
     SliceLayout l;

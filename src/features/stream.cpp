@@ -19,10 +19,15 @@ constexpr std::int64_t kSlack = 7;
 
 ConstView contiguous(const float* data, const Extent& shape) { return {data, shape, shape.y * shape.x, shape.x}; }
 
+RowPlacement shifted(RowPlacement at, std::int64_t dx) {
+  at.origin += dx;
+  return at;
+}
+
 class SourceNode final : public SliceNode {
  public:
-  SourceNode(const ConstView& v, bool three_d)
-      : SliceNode(three_d ? Extent{1, v.n.y, v.n.x} : Extent{1, 1, v.n.x}, three_d ? v.n.z : v.n.y),
+  SourceNode(const ConstView& v, bool three_d, const RowPlacement& at)
+      : SliceNode(three_d ? Extent{1, v.n.y, v.n.x} : Extent{1, 1, v.n.x}, three_d ? v.n.z : v.n.y, at),
         view_(v),
         three_d_(three_d) {}
   ConstView get(std::int64_t s) override {
@@ -43,7 +48,11 @@ class SourceNode final : public SliceNode {
 class InSliceNode final : public SliceNode {
  public:
   InSliceNode(SliceNode* in, Axis axis, const Kernel* k, Extent first, Extent n)
-      : SliceNode(n, in->count()), in_(in), axis_(axis), k_(k), first_(first) {}
+      : SliceNode(n, in->count(), shifted(in->placement(), axis == Axis::x ? first.x : 0)),
+        in_(in),
+        axis_(axis),
+        k_(k),
+        first_(first) {}
 
   void propagate_rows() override {
     if (rows_hi() <= rows_lo()) return;
@@ -70,7 +79,7 @@ class InSliceNode final : public SliceNode {
     ConstView src = in_->get(s);
     if (axis_ == Axis::x) {
       src = crop(src, Extent{0, lo + first_.y, 0}, Extent{1, hi - lo, src.n.x});
-      convolve(src, Axis::x, *k_, first_.x, dst);
+      convolve(src, Axis::x, *k_, first_.x, dst, false, in_->placement());
     } else {
       convolve(src, Axis::y, *k_, first_.y + lo, dst);
     }
@@ -87,7 +96,7 @@ class InSliceNode final : public SliceNode {
 class StreamNode final : public SliceNode {
  public:
   StreamNode(SliceNode* in, const Kernel* k, std::int64_t first, std::int64_t count)
-      : SliceNode(in->shape(), count), in_(in), k_(k), first_(first) {
+      : SliceNode(in->shape(), count, in->placement()), in_(in), k_(k), first_(first) {
     in_->need_radius(k->copy ? 0 : k->radius());
   }
   void propagate_rows() override {
@@ -119,7 +128,7 @@ class StreamNode final : public SliceNode {
 
 class ProductNode final : public SliceNode {
  public:
-  ProductNode(SliceNode* a, SliceNode* b) : SliceNode(a->shape(), a->count()), a_(a), b_(b) {}
+  ProductNode(SliceNode* a, SliceNode* b) : SliceNode(a->shape(), a->count(), a->placement()), a_(a), b_(b) {}
   void propagate_rows() override {
     if (rows_hi() <= rows_lo()) return;
     a_->need_rows(rows_lo(), rows_hi());
@@ -174,9 +183,10 @@ ConstView SliceNode::get(std::int64_t s) {
   return contiguous(ring_.data() + slot * static_cast<std::size_t>(shape_.size()), shape_);
 }
 
-SliceGraph::SliceGraph(const ConstView& source, bool three_d, const Extent& frame_offset, const Extent& frame)
+SliceGraph::SliceGraph(const ConstView& source, bool three_d, const Extent& frame_offset, const Extent& frame,
+                       const RowPlacement& at)
     : three_d_(three_d), frame_offset_(frame_offset), frame_(frame) {
-  nodes_.push_back(std::make_unique<SourceNode>(source, three_d));
+  nodes_.push_back(std::make_unique<SourceNode>(source, three_d, at));
   source_ = nodes_.back().get();
 }
 

@@ -21,13 +21,15 @@ namespace ilpkit::features {
 /// A producer of slices s ∈ [0, count) of `shape` (z = 1), each cached after its first use.
 class SliceNode {
  public:
-  SliceNode(Extent shape, std::int64_t count) : shape_(shape), count_(count) {}
+  SliceNode(Extent shape, std::int64_t count, const RowPlacement& at) : shape_(shape), count_(count), at_(at) {}
   virtual ~SliceNode() = default;
   SliceNode(const SliceNode&) = delete;
   SliceNode& operator=(const SliceNode&) = delete;
 
   const Extent& shape() const { return shape_; }
   std::int64_t count() const { return count_; }
+  /// Where the slices' rows lie in the image (for x passes).
+  const RowPlacement& placement() const { return at_; }
   /// Consumers that read `2r + 1` neighbouring slices at once register r before the first get.
   void need_radius(int r) { radius_need_ = std::max(radius_need_, r); }
   /// Rows [lo, hi) of each slice that consumers read; only those are computed. Registered by
@@ -48,6 +50,7 @@ class SliceNode {
   std::int64_t rows_lo_ = 0, rows_hi_ = 0;
   Extent shape_;
   std::int64_t count_;
+  RowPlacement at_;
   int radius_need_ = 0;
   std::int64_t window_ = 0, computed_ = -1;
   Volume ring_;  ///< window slices, from the thread's scratch pool
@@ -59,8 +62,10 @@ class SliceGraph {
  public:
   /// `source`: the presmoothing input region (the frame plus the presmoothing radius, clipped
   /// to the image), `three_d`: stream along z with xy planes, else along y with rows (the
-  /// view must then have z extent 1). `frame_offset`/`frame`: the filter frame inside it.
-  SliceGraph(const ConstView& source, bool three_d, const Extent& frame_offset, const Extent& frame);
+  /// view must then have z extent 1). `frame_offset`/`frame`: the filter frame inside it. `at`:
+  /// where the source's rows lie in the image.
+  SliceGraph(const ConstView& source, bool three_d, const Extent& frame_offset, const Extent& frame,
+             const RowPlacement& at);
 
   SliceNode* presmoothed(const Kernel& pre);
   /// The source slices themselves (when the caller has presmoothed already).

@@ -133,9 +133,8 @@ void run_like_ilastik(const fs::path& dir, const std::string& cmd, const std::st
 }  // namespace
 
 // Spec §5.4 (stored forests + independently computed features): >= 99.99 % of pixels within
-// the tolerance and >= 99.99 % argmax agreement. Checked on all corpus pixels together and for
-// argmax per lane; per lane at least 99.95 % within 1e-5 (c06, 3-D data with 2-D features, has
-// 28 of 165,000 pixels flipped by ulp-level feature differences we have not traced).
+// the tolerance and >= 99.99 % argmax agreement, per lane and on all corpus pixels together.
+// (Measured on an FMA machine like ilastik's: 13 of 14 lanes bit-identical, c05 99.995 %.)
 TEST(CorpusForest, IlpkitRunEndToEndAgreesWithIlastik) {
   REQUIRE_CORPUS();
   int lanes = 0;
@@ -204,7 +203,7 @@ TEST(CorpusForest, IlpkitRunEndToEndAgreesWithIlastik) {
                   dir.filename().string().c_str(), lane.c_str(), 100 * frac_close, static_cast<long long>(n),
                   static_cast<long long>(p_same), max_dp, 100 * frac_argmax,
                   static_cast<long long>(seg_same_where_p_same), static_cast<long long>(p_same));
-      EXPECT_GE(frac_close, 0.9995);
+      EXPECT_GE(frac_close, 0.9999);
       EXPECT_GE(frac_argmax, 0.9999);
       all_pixels += n;
       all_close += close;
