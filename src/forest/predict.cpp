@@ -43,7 +43,9 @@ float float_ceiling(double t) {
 constexpr std::int64_t kLanes = 32;  ///< samples evaluated together
 /// Trees with more leaves than this descend node by node: scanning masks costs in proportion to
 /// the tree's size, a descent in proportion to its depth.
-constexpr std::int32_t kMaxMaskWords = 16;
+constexpr std::int32_t kMaxMaskWords = 32;
+using MaskWordBits = std::uint32_t;  ///< one bit per leaf
+constexpr std::int32_t kWordBits = 32;
 /// Samples whose feature values are copied together (see Predictor::predict).
 constexpr std::int64_t kTile = 16 * kLanes;
 
@@ -77,23 +79,23 @@ struct Predictor::Model {
   std::size_t total_trees = 0;
   std::vector<int> channel_of_class;  ///< output channel of each class column, -1 if none
 
-  // Trees of up to 64·kMaxMaskWords leaves are evaluated QuickScorer-style: one bit per leaf
-  // (left to right, in 64-bit words), every split node whose test fails for a sample (x goes
+  // Trees of up to 32·kMaxMaskWords leaves are evaluated QuickScorer-style: one bit per leaf
+  // (left to right, in 32-bit words, so one vector operation covers 16 samples), every split node whose test fails for a sample (x goes
   // right) clears its left subtree's leaf bits; the exit leaf is the lowest bit left. The nodes
   // are applied in any order, so the path a sample takes never steers the code, and a tree's
   // bits for a batch stay in registers.
   struct MaskEntry {
     float threshold;
     std::uint32_t offset;  ///< column · kTile: where the batch's values of the column start
-    std::uint64_t mask;    ///< ~(left subtree's leaf bits within the word)
+    MaskWordBits mask;     ///< ~(left subtree's leaf bits within the word)
   };
   struct MaskWord {
     std::uint32_t first, end;  ///< its entries: the split nodes whose left subtree has leaves in it
-    std::uint64_t inexact;     ///< leaves whose class is -1
+    MaskWordBits inexact;      ///< leaves whose class is -1
   };
   std::vector<MaskEntry> entries;
   std::vector<MaskWord> words;         ///< each masked tree's words, trees in order
-  std::vector<std::uint64_t> class_bits;  ///< per word and class: its leaves of that class
+  std::vector<MaskWordBits> class_bits;  ///< per word and class: its leaves of that class
 
   void add_tree(const Tree& t);
   void build_masks();
@@ -146,7 +148,7 @@ void Predictor::Model::add_tree(const Tree& t) {
     }
   }
   const auto leaves = static_cast<std::int32_t>(leaf_totals.size()) - r.first_leaf;
-  r.words = (leaves + 63) / 64;
+  r.words = (leaves + kWordBits - 1) / kWordBits;
   if (r.words > kMaxMaskWords) descending.push_back(static_cast<std::int32_t>(trees.size()));
   trees.push_back(r);
 }
@@ -163,27 +165,28 @@ void Predictor::Model::build_masks() {
     for (std::int32_t i = base; i < end; ++i)
       prefix[static_cast<std::size_t>(i - base) + 1] = prefix[static_cast<std::size_t>(i - base)] + (leaf_of[static_cast<std::size_t>(i)] >= 0);
     std::vector<std::vector<MaskEntry>> per_word(static_cast<std::size_t>(tr.words));
-    std::vector<std::uint64_t> inexact(static_cast<std::size_t>(tr.words), 0);
-    std::vector<std::uint64_t> cls(static_cast<std::size_t>(tr.words) * classes, 0);
+    std::vector<MaskWordBits> inexact(static_cast<std::size_t>(tr.words), 0);
+    std::vector<MaskWordBits> cls(static_cast<std::size_t>(tr.words) * classes, 0);
     for (std::int32_t i = base; i < end; ++i) {
       const FlatNode& n = nodes[static_cast<std::size_t>(i)];
       const std::int32_t id = leaf_of[static_cast<std::size_t>(i)];
       if (id >= 0) {
         const std::int32_t k = prefix[static_cast<std::size_t>(i - base)];
         if (id != tr.first_leaf + k) throw Error(ErrorKind::Internal, "leaves are not numbered left to right");
-        const std::uint64_t bit = std::uint64_t{1} << (k % 64);
+        const MaskWordBits bit = MaskWordBits{1} << (k % kWordBits);
         const std::int32_t c = leaf_class[static_cast<std::size_t>(id)];
         if (c < 0)
-          inexact[static_cast<std::size_t>(k / 64)] |= bit;
+          inexact[static_cast<std::size_t>(k / kWordBits)] |= bit;
         else
-          cls[static_cast<std::size_t>(k / 64) * classes + static_cast<std::size_t>(c)] |= bit;
+          cls[static_cast<std::size_t>(k / kWordBits) * classes + static_cast<std::size_t>(c)] |= bit;
         continue;
       }
       // The left subtree holds leaves [lo, hi); one entry per word it touches.
       const std::int32_t lo = prefix[static_cast<std::size_t>(i - base) + 1], hi = prefix[static_cast<std::size_t>(n.right)];
-      for (std::int32_t w = lo / 64; w * 64 < hi; ++w) {
-        const std::int32_t a = std::max(lo, w * 64) - w * 64, b = std::min(hi, w * 64 + 64) - w * 64;
-        const std::uint64_t left = (b - a == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << (b - a)) - 1)) << a;
+      for (std::int32_t w = lo / kWordBits; w * kWordBits < hi; ++w) {
+        const std::int32_t a = std::max(lo, w * kWordBits) - w * kWordBits;
+        const std::int32_t b = std::min(hi, (w + 1) * kWordBits) - w * kWordBits;
+        const MaskWordBits left = (b - a == kWordBits ? ~MaskWordBits{0} : ((MaskWordBits{1} << (b - a)) - 1)) << a;
         per_word[static_cast<std::size_t>(w)].push_back({n.threshold, static_cast<std::uint32_t>(n.column * kTile), ~left});
       }
     }
@@ -238,7 +241,6 @@ namespace {
 
 using Model = Predictor::Model;
 using F32x8 = float __attribute__((vector_size(32)));
-using I64x8 = std::int64_t __attribute__((vector_size(64)));
 
 /// What a forest's trees voted for in one batch: per class and lane the number of trees whose
 /// exit leaf gives that class probability 1, and the lanes that reached any other kind of leaf.
@@ -249,6 +251,7 @@ struct Votes {
 
 constexpr int kVectors = static_cast<int>(kLanes / 8);  ///< 8-lane vectors per batch
 constexpr std::uint32_t kAllLanes = kLanes == 32 ? ~0u : (1u << kLanes) - 1;
+using I32x8 = std::int32_t __attribute__((vector_size(32)));
 
 // Exit leaves of the masked trees in [t0, t1), with their votes. xs[column·kTile + j] is the
 // batch's value of a column for lane j.
@@ -260,22 +263,22 @@ constexpr std::uint32_t kAllLanes = kLanes == 32 ? ~0u : (1u << kLanes) - 1;
     std::uint32_t found = 0;
     for (std::int32_t w = 0; w < tr.words && found != kAllLanes; ++w) {
       const Model::MaskWord& mw = m.words[static_cast<std::size_t>(tr.word_base + w)];
-      I64x8 v[kVectors];
-      for (auto& q : v) q = I64x8{} - 1;
+      I32x8 v[kVectors];
+      for (auto& q : v) q = I32x8{} - 1;
       for (const Model::MaskEntry* e = m.entries.data() + mw.first; e != m.entries.data() + mw.end; ++e) {
-        const I64x8 mask = I64x8{} + static_cast<std::int64_t>(e->mask);
+        const I32x8 mask = I32x8{} + static_cast<std::int32_t>(e->mask);
         for (int q = 0; q < kVectors; ++q) {
           F32x8 x;
           std::memcpy(&x, xs + e->offset + 8 * q, sizeof x);
-          v[q] &= __builtin_convertvector(x < e->threshold, I64x8) | mask;  // -1 where the sample goes left
+          v[q] &= (x < e->threshold) | mask;  // all ones where the sample goes left
         }
       }
-      std::uint64_t bits[kLanes];
+      MaskWordBits bits[kLanes];
       std::memcpy(bits, v, sizeof bits);
       for (std::int64_t j = 0; j < kLanes; ++j) {
         if ((found >> j & 1) || bits[j] == 0) continue;
         found |= 1u << j;
-        const std::int32_t id = tr.first_leaf + 64 * w + __builtin_ctzll(bits[j]);
+        const std::int32_t id = tr.first_leaf + kWordBits * w + __builtin_ctz(bits[j]);
         leaf[t * kLanes + static_cast<std::size_t>(j)] = id;
         const std::int32_t c = m.leaf_class[static_cast<std::size_t>(id)];
         if (c < 0)
@@ -287,59 +290,59 @@ constexpr std::uint32_t kAllLanes = kLanes == 32 ? ~0u : (1u << kLanes) - 1;
   }
 }
 
-// The same for AVX-512: mask registers select the lanes that go right, the lowest set bit comes
-// from a leading-zero count, and the class of the exit leaf from the word's class bits.
+// The same for AVX-512: mask registers select the lanes that go right (16 per operation), the
+// lowest set bit comes from a leading-zero count, the exit leaf's class from the word's class bits.
 #define ILPKIT_AVX512 [[gnu::target("avx512f,avx512vl,avx512dq,avx512cd,avx512bw")]]
+constexpr int kHalves = static_cast<int>(kLanes / 16);  ///< 16-lane vectors per batch
 
-// The lanes among `lanes` whose exit bit (low[q]: lanes 8q..8q+7) is one of `bits`.
-ILPKIT_AVX512 inline std::uint32_t lanes_in(const __m512i* low, std::uint64_t bits, std::uint32_t lanes) {
-  const __m512i b = _mm512_set1_epi64(static_cast<long long>(bits));
+// The lanes among `lanes` whose exit bit (low[h]: lanes 16h..16h+15) is one of `bits`.
+ILPKIT_AVX512 inline std::uint32_t lanes_in(const __m512i* low, MaskWordBits bits, std::uint32_t lanes) {
+  const __m512i b = _mm512_set1_epi32(static_cast<int>(bits));
   std::uint32_t k = 0;
-  for (int q = 0; q < kVectors; ++q) k |= static_cast<std::uint32_t>(_mm512_test_epi64_mask(low[q], b)) << (8 * q);
+  for (int h = 0; h < kHalves; ++h) k |= static_cast<std::uint32_t>(_mm512_test_epi32_mask(low[h], b)) << (16 * h);
   return k & lanes;
 }
 
 ILPKIT_AVX512 void masked_trees_avx512(const Model& m, std::size_t t0, std::size_t t1, const float* xs,
                                        std::int32_t* leaf, Votes& votes) {
   const std::size_t C = m.classes;
-  const __m512i last = _mm512_set1_epi64(63);
+  const __m512i last = _mm512_set1_epi32(kWordBits - 1);
   std::uint32_t inexact = 0;
   for (std::size_t t = t0; t < t1; ++t) {
     const Model::TreeInfo& tr = m.trees[t];
     if (tr.word_base < 0) continue;
     std::uint32_t found = 0;
-    __m512i r[kVectors];  // exit leaf numbers
+    __m512i r[kHalves];  // exit leaf numbers
     for (auto& q : r) q = _mm512_setzero_si512();
     for (std::int32_t w = 0; w < tr.words && found != kAllLanes; ++w) {
       const auto word = static_cast<std::size_t>(tr.word_base + w);
       const Model::MaskWord& mw = m.words[word];
-      __m512i v[kVectors];
-      for (auto& q : v) q = _mm512_set1_epi64(-1);
+      __m512i v[kHalves];
+      for (auto& q : v) q = _mm512_set1_epi32(-1);
       for (const Model::MaskEntry* e = m.entries.data() + mw.first; e != m.entries.data() + mw.end; ++e) {
         const __m512 threshold = _mm512_set1_ps(e->threshold);
-        const __m512i mask = _mm512_set1_epi64(static_cast<long long>(e->mask));
-        for (int h = 0; h < kVectors / 2; ++h) {
+        const __m512i mask = _mm512_set1_epi32(static_cast<int>(e->mask));
+        for (int h = 0; h < kHalves; ++h) {
           const __mmask16 right = _mm512_cmp_ps_mask(_mm512_loadu_ps(xs + e->offset + 16 * h), threshold, _CMP_NLT_UQ);
-          v[2 * h] = _mm512_mask_and_epi64(v[2 * h], static_cast<__mmask8>(right), v[2 * h], mask);
-          v[2 * h + 1] = _mm512_mask_and_epi64(v[2 * h + 1], static_cast<__mmask8>(right >> 8), v[2 * h + 1], mask);
+          v[h] = _mm512_mask_and_epi32(v[h], right, v[h], mask);
         }
       }
       std::uint32_t fresh = 0;
-      for (int q = 0; q < kVectors; ++q) fresh |= static_cast<std::uint32_t>(_mm512_test_epi64_mask(v[q], v[q])) << (8 * q);
+      for (int h = 0; h < kHalves; ++h) fresh |= static_cast<std::uint32_t>(_mm512_test_epi32_mask(v[h], v[h])) << (16 * h);
       fresh &= ~found;
       if (!fresh) continue;
-      __m512i low[kVectors];
-      const __m512i base = _mm512_set1_epi64(64 * w);
-      for (int q = 0; q < kVectors; ++q) {
-        low[q] = _mm512_and_si512(v[q], _mm512_sub_epi64(_mm512_setzero_si512(), v[q]));
-        r[q] = _mm512_mask_mov_epi64(r[q], static_cast<__mmask8>(fresh >> (8 * q)),
-                                     _mm512_add_epi64(_mm512_sub_epi64(last, _mm512_lzcnt_epi64(low[q])), base));
+      __m512i low[kHalves];
+      const __m512i base = _mm512_set1_epi32(kWordBits * w);
+      for (int h = 0; h < kHalves; ++h) {
+        low[h] = _mm512_and_si512(v[h], _mm512_sub_epi32(_mm512_setzero_si512(), v[h]));
+        r[h] = _mm512_mask_mov_epi32(r[h], static_cast<__mmask16>(fresh >> (16 * h)),
+                                     _mm512_add_epi32(_mm512_sub_epi32(last, _mm512_lzcnt_epi32(low[h])), base));
       }
-      const std::uint64_t* cls = m.class_bits.data() + word * C;
+      const MaskWordBits* cls = m.class_bits.data() + word * C;
       for (std::size_t c = 0; c < C; ++c) {
         const std::uint32_t k = lanes_in(low, cls[c], fresh);
         if (!k) continue;
-        for (int h = 0; h < kVectors / 2; ++h) {
+        for (int h = 0; h < kHalves; ++h) {
           std::int32_t* n = votes.count + c * kLanes + 16 * h;
           const __m512i cnt = _mm512_loadu_si512(n);
           _mm512_storeu_si512(n, _mm512_mask_sub_epi32(cnt, static_cast<__mmask16>(k >> (16 * h)), cnt, _mm512_set1_epi32(-1)));
@@ -348,10 +351,9 @@ ILPKIT_AVX512 void masked_trees_avx512(const Model& m, std::size_t t0, std::size
       if (mw.inexact) inexact |= lanes_in(low, mw.inexact, fresh);
       found |= fresh;
     }
-    const __m256i first = _mm256_set1_epi32(tr.first_leaf);
+    const __m512i first = _mm512_set1_epi32(tr.first_leaf);
     std::int32_t* out = leaf + t * kLanes;
-    for (int q = 0; q < kVectors; ++q)
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 8 * q), _mm256_add_epi32(_mm512_maskz_cvtepi64_epi32(0xff, r[q]), first));
+    for (int h = 0; h < kHalves; ++h) _mm512_storeu_si512(out + 16 * h, _mm512_add_epi32(r[h], first));
   }
   votes.inexact |= inexact;
 }
