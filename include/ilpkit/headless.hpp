@@ -3,6 +3,7 @@
 // interpreted against the project, where the result goes, and the export itself.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,10 @@ struct ExportRequest {
   std::string filename_format;      ///< empty: the project's stored one, else ilastik's default
   std::string internal_path;        ///< empty: the project's stored one, else exported_data
   std::string output_axis_order;    ///< empty: the input's own axes with c appended
-  std::string export_dtype;         ///< empty: the source's own dtype (conversions: not yet)
+  std::string export_dtype;         ///< empty: the project's stored one, else the source's own dtype
+  /// --pipeline_result_drange with --export_drange; empty: the project's stored normalization if
+  /// it has all four bounds, else none.
+  std::optional<Normalization> normalize;
   std::string input_axes;           ///< empty: the training lane's axes (ilastik's default)
   bool impose_training_axes = true; ///< false: --ignore_training_axistags
   BlockwiseOptions blockwise;
@@ -36,6 +40,7 @@ struct ExportResult {
   std::string internal_path;
   std::string axes;
   Shape shape;
+  ValueType dtype = ValueType::Float32;
   std::string input_axes_source;
 };
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "ilpkit/axes.hpp"
@@ -47,9 +48,27 @@ class ImageSource {
 /// files, Error(Format) for unreadable ones, Error(Unsupported) for other formats.
 std::unique_ptr<ImageSource> open_image(const std::string& spec);
 
+/// ilastik's export normalization (ilp-format.md §8.5): [input_min, input_max] ->
+/// [export_min, export_max].
+struct Normalization {
+  double input_min = 0, input_max = 1, export_min = 0, export_max = 1;
+};
+
+/// ilastik's export conversion of `n` values to `to` (native layout at `out`). With `normalize`:
+/// export_min + (x − input_min)·float32((export_max − export_min)/(input_max − input_min)) in
+/// float32 (ratio 0 for an empty input span), rounded half to even for integer dtypes; without:
+/// numpy's astype (truncation toward zero). Integer results are not clipped: values outside the
+/// dtype wrap as numpy's casts do on x86-64.
+void convert_export_values(const float* in, std::size_t n, ValueType to, const std::optional<Normalization>& normalize,
+                           void* out);
+
+/// `uint8 uint16 uint32 int8 int16 int32 float32 float64` (ilastik's --export_dtype choices).
+/// Throws Error(Usage) naming them.
+ValueType parse_export_dtype(const std::string& name);
+
 /// An HDF5 dataset being written. Blocks arrive as float [channel][z][y][x] planes of one time
-/// point and are stored in `axes` order, converted to `dtype` by HDF5. commit() closes and renames; without it the temporary file
-/// is removed.
+/// point and are stored in `axes` order, converted to `dtype` as ilastik converts exports
+/// (convert_export_values). commit() closes and renames; without it the temporary file is removed.
 struct ImageWriterOptions {
   std::string path;
   std::string internal_path = "exported_data";
@@ -58,6 +77,7 @@ struct ImageWriterOptions {
   ValueType dtype = ValueType::Float32;
   bool compress = false;                     ///< gzip level 1 ("compressed hdf5")
   std::optional<std::pair<double, double>> drange;
+  std::optional<Normalization> normalize;  ///< applied before the cast to `dtype`
 };
 
 class Hdf5ImageWriter {

@@ -30,6 +30,7 @@ struct RunOptions {
   std::string filename_format;
   std::string internal_path;
   std::string export_dtype;
+  std::string pipeline_result_drange, export_drange;
   std::string output_axis_order;
   std::string input_axes;
   std::string readonly;
@@ -65,6 +66,44 @@ std::array<std::int64_t, 3> parse_block_shape(const std::string& text) {
   if (v.size() == 2) return {1, v[0], v[1]};
   if (v.size() == 3) return {v[0], v[1], v[2]};
   throw Error(ErrorKind::Usage, fmt::format("--block-shape '{}': give 2 (y,x) or 3 (z,y,x) extents", text));
+}
+
+// ilastik parses "(a,b)" as JSON after ( -> [, ) -> ], None -> null.
+std::pair<double, double> parse_drange(const char* flag, const std::string& text) {
+  std::string t = text;
+  for (char& ch : t)
+    if (ch == '(') ch = '[';
+    else if (ch == ')') ch = ']';
+  std::vector<double> v;
+  std::size_t pos = t.find('[');
+  const std::size_t end = t.rfind(']');
+  bool ok = pos != std::string::npos && end != std::string::npos && end > pos;
+  if (ok) {
+    std::string body = t.substr(pos + 1, end - pos - 1);
+    std::size_t at = 0;
+    while (ok && at <= body.size()) {
+      const std::size_t comma = body.find(',', at);
+      std::string part = body.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+      part.erase(0, part.find_first_not_of(" \t"));
+      part.erase(part.find_last_not_of(" \t") + 1);
+      if (part == "None" || part == "null")
+        throw Error(ErrorKind::Unsupported,
+                    fmt::format("{}={}: None (take the bound from the data) is not supported; give both numbers", flag,
+                                text));
+      try {
+        std::size_t used = 0;
+        v.push_back(std::stod(part, &used));
+        ok = used == part.size();
+      } catch (const std::exception&) {
+        ok = false;
+      }
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
+  }
+  if (!ok || v.size() != 2)
+    throw Error(ErrorKind::Usage, fmt::format("{}={}: expected two numbers like (0.0,1.0)", flag, text));
+  return {v[0], v[1]};
 }
 
 int default_threads() {
@@ -123,6 +162,14 @@ void run(const RunOptions& o) {
   req.internal_path = o.internal_path;
   req.output_axis_order = o.output_axis_order;
   req.export_dtype = o.export_dtype;
+  // ilastik: --export_drange needs --pipeline_result_drange; the latter alone is ignored.
+  if (!o.export_drange.empty()) {
+    if (o.pipeline_result_drange.empty())
+      throw Error(ErrorKind::Usage, "--export_drange needs --pipeline_result_drange (the range it maps from)");
+    const auto [in_lo, in_hi] = parse_drange("--pipeline_result_drange", o.pipeline_result_drange);
+    const auto [out_lo, out_hi] = parse_drange("--export_drange", o.export_drange);
+    req.normalize = Normalization{in_lo, in_hi, out_lo, out_hi};
+  }
   req.input_axes = o.input_axes;
   req.impose_training_axes = !o.ignore_training_axistags;
   req.blockwise.threads = threads;
@@ -139,9 +186,9 @@ void run(const RunOptions& o) {
     ExportResult r = with_context(fmt::format("exporting {}", inputs[i]), [&] { return export_image(project, inputs[i], req); });
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!o.quiet)
-      std::cerr << fmt::format("ilpkit: {} -> {}/{} ({} {}, {:.2f} s)\n", r.input, r.output_path,
-                               r.internal_path.front() == '/' ? r.internal_path.substr(1) : r.internal_path, r.axes,
-                               fmt::join(r.shape, "×"), seconds);
+      std::cerr << fmt::format("ilpkit: {} -> {}/{} ({} {} {}, {:.2f} s)\n", r.input, r.output_path,
+                               r.internal_path.front() == '/' ? r.internal_path.substr(1) : r.internal_path,
+                               to_string(r.dtype), r.axes, fmt::join(r.shape, "×"), seconds);
   }
 }
 
@@ -173,7 +220,15 @@ void register_run(CLI::App& app) {
   cmd->add_option("--output_internal_path,--output-internal-path", opt->internal_path,
                   "HDF5 dataset to write (default: exported_data)");
   cmd->add_option("--export_dtype,--export-dtype", opt->export_dtype,
-                  "Output dtype conversion (not yet: exports keep ilastik's default dtypes)");
+                  "uint8, uint16, uint32, int8, int16, int32, float32 or float64 (default: the project's stored "
+                  "one, else float32 for Probabilities/Uncertainty/Features and uint8 for Simple Segmentation). "
+                  "Without normalization a plain cast: probabilities to uint8 truncate to 0");
+  cmd->add_option("--pipeline_result_drange,--pipeline-result-drange", opt->pipeline_result_drange,
+                  "\"(a,b)\": the range of the result to map onto --export_drange (alone it is ignored, as in "
+                  "ilastik)");
+  cmd->add_option("--export_drange,--export-drange", opt->export_drange,
+                  "\"(c,d)\": normalize [a,b] to [c,d] in float32, then round half to even for integer dtypes, "
+                  "no clipping. Default: the project's stored normalization if it has all four bounds");
   cmd->add_option("--output_axis_order,--output-axis-order", opt->output_axis_order,
                   "Output axes from txyzc (default: the input's axes with c appended)");
   cmd->add_option("--input_axes,--input-axes", opt->input_axes,
@@ -189,8 +244,7 @@ void register_run(CLI::App& app) {
   cmd->add_flag("--quiet,-q", opt->quiet, "No progress and no summary line");
   cmd->add_flag("--progress", opt->progress, "Show progress even when stderr is not a terminal");
   // ilastik flags that later versions of ilpkit implement: refused by name, never ignored.
-  for (const char* flag : {"--prediction_mask,--prediction-mask", "--pipeline_result_drange,--pipeline-result-drange",
-                           "--export_drange,--export-drange", "--cutout_subregion,--cutout-subregion",
+  for (const char* flag : {"--prediction_mask,--prediction-mask", "--cutout_subregion,--cutout-subregion",
                            "--stack_along,--stack-along", "--distributed_block_roi,--distributed-block-roi",
                            "--label-proportion,--label_proportion", "--tree-count,--tree_count",
                            "--variable-importance-path,--variable_importance_path", "--logfile"}) {

@@ -99,14 +99,18 @@ Hdf5ImageWriter::Hdf5ImageWriter(ImageWriterOptions options) : state_(std::make_
     hdf5::write_attribute(s.dataset.id(), "DIMENSION_LABELS",
                           Value::strings(labels, {static_cast<std::uint64_t>(labels.size())}));
     hdf5::write_attribute(s.dataset.id(), "display_mode", Value::string("grayscale", StringForm::VarUtf8));
-    if (s.opt.drange) {
+    std::optional<std::pair<double, double>> drange = s.opt.drange;
+    if (s.opt.normalize) drange = std::make_pair(s.opt.normalize->export_min, s.opt.normalize->export_max);
+    if (drange) {
       // ilastik stores drange in the exported dtype (float32 probabilities, uint8 segmentations).
-      const auto [lo, hi] = *s.opt.drange;
-      hdf5::write_attribute(
-          s.dataset.id(), "drange",
-          s.opt.dtype == ValueType::UInt8
-              ? Value::from_vector(std::vector<std::uint8_t>{static_cast<std::uint8_t>(lo), static_cast<std::uint8_t>(hi)}, {2})
-              : Value::from_vector(std::vector<float>{static_cast<float>(lo), static_cast<float>(hi)}, {2}));
+      const float ends[2] = {static_cast<float>(drange->first), static_cast<float>(drange->second)};
+      Value v = Value::from_vector(std::vector<float>(ends, ends + 2), {2});
+      if (s.opt.dtype != ValueType::Float32) {
+        std::vector<unsigned char> typed(2 * element_size(s.opt.dtype));
+        convert_export_values(ends, 2, s.opt.dtype, std::nullopt, typed.data());
+        v = Value::numeric(s.opt.dtype, {2}, std::move(typed));
+      }
+      hdf5::write_attribute(s.dataset.id(), "drange", v);
     }
   });
 }
@@ -161,9 +165,15 @@ void Hdf5ImageWriter::write(std::int64_t t, const PlanarBlock& block) {
       idx[i] = 0;
     }
   }
-  // HDF5 converts to the dataset's dtype (exact for the integral values written as uint8).
+  const void* data = buf.data();
+  std::vector<unsigned char> typed;
+  if (s.opt.dtype != ValueType::Float32 || s.opt.normalize) {
+    typed.resize(buf.size() * element_size(s.opt.dtype));
+    convert_export_values(buf.data(), buf.size(), s.opt.dtype, s.opt.normalize, typed.data());
+    data = typed.data();
+  }
   with_context(fmt::format("writing {}", s.opt.path),
-               [&] { hdf5::write_hyperslab(s.dataset.id(), start, count, ValueType::Float32, buf.data()); });
+               [&] { hdf5::write_hyperslab(s.dataset.id(), start, count, s.opt.dtype, data); });
 }
 
 void Hdf5ImageWriter::commit() {

@@ -222,10 +222,15 @@ ExportResult export_image(const Project& project, const std::string& input, cons
     default: break;
   }
 
-  if (!req.export_dtype.empty() && req.export_dtype != to_string(dtype))
-    throw Error(ErrorKind::Unsupported,
-                fmt::format("--export_dtype={} is not supported yet by this version of ilpkit ({} exports are {})",
-                            req.export_dtype, export_source_name(req.source), to_string(dtype)));
+  // Export conversion: the command line's, else the project's stored settings (ilastik applies
+  // them in headless runs too).
+  if (!req.export_dtype.empty())
+    dtype = parse_export_dtype(req.export_dtype);
+  else if (stored && stored->dtype)
+    dtype = with_context("the project's stored export dtype", [&] { return parse_export_dtype(*stored->dtype); });
+  std::optional<Normalization> normalize = req.normalize;
+  if (!normalize && stored && stored->normalization_active())
+    normalize = Normalization{*stored->input_min, *stored->input_max, *stored->export_min, *stored->export_max};
 
   result.output_path = output_path_for(filename_format, info, req.source, req.output_format);
   result.internal_path = internal;
@@ -239,11 +244,13 @@ ExportResult export_image(const Project& project, const std::string& input, cons
   w.axes = axes;
   w.shape = shape;
   w.dtype = dtype;
+  w.normalize = normalize;
   w.compress = lower(req.output_format) == "compressed hdf5";
   if (needs_forest)
     w.drange = std::make_pair(0.0, 1.0);  // ilastik's probability range, kept by its derived outputs
   else if (info.dtype == ValueType::UInt8)
     w.drange = std::make_pair(0.0, 255.0);
+  result.dtype = dtype;
   Hdf5ImageWriter writer(w);
   DeriveFn derive;
   if (needs_forest)

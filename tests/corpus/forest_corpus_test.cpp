@@ -300,3 +300,33 @@ TEST(CorpusForest, RetrainingAgreesWithIlastikStatistically) {
   }
   EXPECT_GE(lanes, 13);
 }
+
+// steinbock's conversion flags (ilp-format.md §8.8): Probabilities as uint16, (0,1) -> (0,65535).
+// On a case whose probabilities ilpkit reproduces bit for bit (c01), the uint16 values must be
+// ilastik's exported probabilities converted by the spec's formula: rint(p · 65535), no clipping.
+TEST(CorpusForest, SteinbockNormalizationConvertsIlastiksProbabilities) {
+  REQUIRE_CORPUS();
+  const fs::path dir = test::corpus_root() / "ilastik" / "c01_2d_u8_coins_2cls_default";
+  if (!fs::exists(dir)) GTEST_SKIP() << dir << " is not in the corpus";
+  const std::string out = test::temp_path("coins_u16.h5");
+  const std::string line = "cd " + shell_quote(dir.string()) + " && " + shell_quote(ILPKIT_EXE) +
+                           " run --headless --project=project.ilp --readonly --export_source=Probabilities"
+                           " --export_dtype=uint16 '--pipeline_result_drange=(0.0,1.0)' '--export_drange=(0,65535)'"
+                           " --output_format=hdf5 --output_filename_format=" + shell_quote(out) + " data/coins.h5 --quiet";
+  ASSERT_EQ(std::system(line.c_str()), 0) << line;
+  auto ours = open_image(out + "/exported_data");
+  EXPECT_EQ(ours->info().dtype, ValueType::UInt16);
+  const PlanarBlock got = read_all(out + "/exported_data");
+  const PlanarBlock p = read_all((dir / "out" / "coins_probabilities.h5").string() + "/exported_data");
+  ASSERT_EQ(got.data.size(), p.data.size());
+  std::int64_t differ = 0, half_way = 0;
+  for (std::size_t i = 0; i < p.data.size(); ++i) {
+    const float scaled = 0.0f + (p.data[i] - 0.0f) * 65535.0f;
+    differ += got.data[i] != std::nearbyint(scaled);
+    half_way += scaled - std::floor(scaled) == 0.5f;
+  }
+  EXPECT_EQ(differ, 0);
+  std::printf("c01 uint16 export: %zu values, %lld differ from rint(p * 65535) (%lld exactly half way)\n",
+              p.data.size(), static_cast<long long>(differ), static_cast<long long>(half_way));
+  fs::remove(out);
+}
