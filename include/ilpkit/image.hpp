@@ -80,15 +80,33 @@ struct ImageWriterOptions {
   std::optional<Normalization> normalize;  ///< applied before the cast to `dtype`
 };
 
-class Hdf5ImageWriter {
+/// Where an export goes. Blocks may arrive in any order; nothing appears under the final name
+/// before commit(), and without it the temporary files are removed.
+class ImageWriter {
+ public:
+  virtual ~ImageWriter() = default;
+  virtual void write(std::int64_t t, const PlanarBlock& block) = 0;
+  virtual void commit() = 0;
+};
+
+/// The writer for one of ilastik's output formats: "hdf5", "compressed hdf5" (gzip 1), "numpy"
+/// (.npy), "tif"/"tiff" (one page, channels as samples, LZW) or "multipage tiff" (one page per
+/// plane). Throws Error(Unsupported) for other formats, Error(Usage) for axes the format cannot
+/// hold.
+std::unique_ptr<ImageWriter> open_image_writer(const std::string& format, ImageWriterOptions options);
+
+/// The file extension ilastik gives a format (h5, npy, tif, tiff); Error(Unsupported) as above.
+std::string format_extension(const std::string& format);
+
+class Hdf5ImageWriter final : public ImageWriter {
  public:
   explicit Hdf5ImageWriter(ImageWriterOptions options);
-  ~Hdf5ImageWriter();
+  ~Hdf5ImageWriter() override;
   Hdf5ImageWriter(const Hdf5ImageWriter&) = delete;
   Hdf5ImageWriter& operator=(const Hdf5ImageWriter&) = delete;
 
-  void write(std::int64_t t, const PlanarBlock& block);
-  void commit();
+  void write(std::int64_t t, const PlanarBlock& block) override;
+  void commit() override;
 
  private:
   struct State;

@@ -186,8 +186,10 @@ void run(const RunOptions& o) {
     ExportResult r = with_context(fmt::format("exporting {}", inputs[i]), [&] { return export_image(project, inputs[i], req); });
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!o.quiet)
-      std::cerr << fmt::format("ilpkit: {} -> {}/{} ({} {} {}, {:.2f} s)\n", r.input, r.output_path,
-                               r.internal_path.front() == '/' ? r.internal_path.substr(1) : r.internal_path,
+      std::cerr << fmt::format("ilpkit: {} -> {}{} ({} {} {}, {:.2f} s)\n", r.input, r.output_path,
+                               r.internal_path.empty() ? ""
+                               : r.internal_path.front() == '/' ? r.internal_path
+                                                                : "/" + r.internal_path,
                                to_string(r.dtype), r.axes, fmt::join(r.shape, "×"), seconds);
   }
 }
@@ -213,7 +215,9 @@ void register_run(CLI::App& app) {
                   "Probabilities (default), \"Simple Segmentation\", Uncertainty, Features or Labels (case-insensitive)")
       ->capture_default_str();
   cmd->add_option("--output_format,--output-format", opt->output_format,
-                  "hdf5 (default unless the project stores another) or \"compressed hdf5\" (gzip level 1)");
+                  "hdf5 (default unless the project stores another), \"compressed hdf5\" (gzip level 1), numpy "
+                  "(.npy), tif/tiff (one page, channels as samples; axes must end in yxc) or \"multipage tiff\" (one "
+                  "page per plane)");
   cmd->add_option("--output_filename_format,--output-filename-format", opt->filename_format,
                   "Output path template; placeholders {dataset_dir}, {nickname}, {result_type}; the extension is "
                   "replaced by the format's. Default: the project's, else {dataset_dir}/{nickname}_{result_type}");

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "../hdf5/hdf5.hpp"
+#include "export_layout.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/image.hpp"
 
@@ -128,52 +129,9 @@ Hdf5ImageWriter::~Hdf5ImageWriter() {
 
 void Hdf5ImageWriter::write(std::int64_t t, const PlanarBlock& block) {
   auto& s = *state_;
-  const auto& axes = s.opt.axes;
-  // Interleave the planes into the export's axis order for this block.
-  std::vector<std::uint64_t> start(axes.size()), count(axes.size());
-  std::vector<std::int64_t> stride(axes.size());
-  const std::int64_t X = block.box.extent(2), Y = block.box.extent(1), Z = block.box.extent(0);
-  for (std::size_t i = 0; i < axes.size(); ++i) {
-    std::int64_t b = 0, n = 1, st = 0;
-    switch (axes[i]) {
-      case 't': b = t; break;
-      case 'z': b = block.box.begin[0], n = Z, st = Y * X; break;
-      case 'y': b = block.box.begin[1], n = Y, st = X; break;
-      case 'x': b = block.box.begin[2], n = X, st = 1; break;
-      case 'c': n = block.channels, st = Z * Y * X; break;
-      default: break;
-    }
-    start[i] = static_cast<std::uint64_t>(b);
-    count[i] = static_cast<std::uint64_t>(n);
-    stride[i] = st;
-  }
-  std::vector<float> buf(block.data.size());
-  std::vector<std::int64_t> idx(axes.size(), 0);
-  const std::size_t last = axes.size() - 1;
-  const std::int64_t inner = static_cast<std::int64_t>(count[last]), inner_stride = stride[last];
-  std::int64_t outer = 1;
-  for (std::size_t i = 0; i < last; ++i) outer *= static_cast<std::int64_t>(count[i]);
-  float* dst = buf.data();
-  for (std::int64_t o = 0; o < outer; ++o) {
-    std::int64_t base = 0;
-    for (std::size_t i = 0; i < last; ++i) base += idx[i] * stride[i];
-    const float* src = block.data.data() + base;
-    for (std::int64_t k = 0; k < inner; ++k) dst[k] = src[k * inner_stride];
-    dst += inner;
-    for (std::size_t i = last; i-- > 0;) {
-      if (++idx[i] < static_cast<std::int64_t>(count[i])) break;
-      idx[i] = 0;
-    }
-  }
-  const void* data = buf.data();
-  std::vector<unsigned char> typed;
-  if (s.opt.dtype != ValueType::Float32 || s.opt.normalize) {
-    typed.resize(buf.size() * element_size(s.opt.dtype));
-    convert_export_values(buf.data(), buf.size(), s.opt.dtype, s.opt.normalize, typed.data());
-    data = typed.data();
-  }
+  const image_detail::ExportSlab slab = image_detail::export_slab(t, block, s.opt);
   with_context(fmt::format("writing {}", s.opt.path),
-               [&] { hdf5::write_hyperslab(s.dataset.id(), start, count, s.opt.dtype, data); });
+               [&] { hdf5::write_hyperslab(s.dataset.id(), slab.start, slab.count, s.opt.dtype, slab.bytes.data()); });
 }
 
 void Hdf5ImageWriter::commit() {

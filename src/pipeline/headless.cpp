@@ -44,15 +44,6 @@ void replace_all(std::string& s, const std::string& from, const std::string& to)
     s.replace(pos, from.size(), to);
 }
 
-std::string extension_for(const std::string& format) {
-  const std::string f = lower(format);
-  if (f == "hdf5" || f == "compressed hdf5") return "h5";
-  throw Error(ErrorKind::Unsupported,
-              fmt::format("output format '{}' is not supported yet by this version of ilpkit (supported: hdf5, "
-                          "compressed hdf5)",
-                          format));
-}
-
 // The lane whose axes ilastik imposes on batch inputs: the last training lane with raw data.
 const DatasetInfo* training_raw(const Project& p) {
   for (auto it = p.lanes.rbegin(); it != p.lanes.rend(); ++it)
@@ -141,7 +132,7 @@ std::string output_path_for(const std::string& filename_format, const ImageInfo&
   std::string name = p.filename().string();
   auto dot = name.rfind('.');
   if (dot != std::string::npos && dot > 0) name.erase(dot);
-  return (p.parent_path() / (name + "." + extension_for(output_format))).string();
+  return (p.parent_path() / (name + "." + format_extension(output_format))).string();
 }
 
 ExportResult export_image(const Project& project, const std::string& input, const ExportRequest& req) {
@@ -149,7 +140,7 @@ ExportResult export_image(const Project& project, const std::string& input, cons
     throw Error(ErrorKind::Unsupported,
                 "export source 'Labels' is not supported yet by this version of ilpkit (supported: Probabilities, "
                 "Simple Segmentation, Uncertainty, Features)");
-  extension_for(req.output_format);  // refuses unsupported formats before any work
+  format_extension(req.output_format);  // refuses unsupported formats before any work
   if (!project.features || project.features->selected_count() == 0)
     throw Error(ErrorKind::Usage, "the project selects no features");
   const bool needs_forest = req.source != ExportSource::Features;
@@ -233,7 +224,8 @@ ExportResult export_image(const Project& project, const std::string& input, cons
     normalize = Normalization{*stored->input_min, *stored->input_max, *stored->export_min, *stored->export_max};
 
   result.output_path = output_path_for(filename_format, info, req.source, req.output_format);
-  result.internal_path = internal;
+  const std::string format = lower(req.output_format);
+  if (format == "hdf5" || format == "compressed hdf5") result.internal_path = internal;
   auto [axes, shape] = output_layout(info, static_cast<std::int64_t>(out_channels), req.output_axis_order);
   result.axes = axes;
   result.shape = shape;
@@ -245,21 +237,21 @@ ExportResult export_image(const Project& project, const std::string& input, cons
   w.shape = shape;
   w.dtype = dtype;
   w.normalize = normalize;
-  w.compress = lower(req.output_format) == "compressed hdf5";
+
   if (needs_forest)
     w.drange = std::make_pair(0.0, 1.0);  // ilastik's probability range, kept by its derived outputs
   else if (info.dtype == ValueType::UInt8)
     w.drange = std::make_pair(0.0, 255.0);
   result.dtype = dtype;
-  Hdf5ImageWriter writer(w);
+  auto writer = open_image_writer(req.output_format, w);
   DeriveFn derive;
   if (needs_forest)
     derive = [&](const PlanarBlock& features, PlanarBlock& out) {
       derive_from_forest(*predictor, req.source, features, out);
     };
   compute_derived_blockwise(*source, engine, req.blockwise, derive,
-                            [&](std::int64_t t, const PlanarBlock& block) { writer.write(t, block); });
-  writer.commit();
+                            [&](std::int64_t t, const PlanarBlock& block) { writer->write(t, block); });
+  writer->commit();
   return result;
 }
 

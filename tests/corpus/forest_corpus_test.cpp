@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+#include <tiffio.h>
 
 #include "corpus.hpp"
 #include "shell.hpp"
@@ -301,32 +302,51 @@ TEST(CorpusForest, RetrainingAgreesWithIlastikStatistically) {
   EXPECT_GE(lanes, 13);
 }
 
-// steinbock's conversion flags (ilp-format.md §8.8): Probabilities as uint16, (0,1) -> (0,65535).
-// On a case whose probabilities ilpkit reproduces bit for bit (c01), the uint16 values must be
-// ilastik's exported probabilities converted by the spec's formula: rint(p · 65535), no clipping.
-TEST(CorpusForest, SteinbockNormalizationConvertsIlastiksProbabilities) {
+// steinbock's command line (ilp-format.md §8.8): Probabilities as LZW TIFF, uint16, (0,1) ->
+// (0,65535), axes yxc. On a case whose probabilities ilpkit reproduces bit for bit (c01), the
+// TIFF read back with libtiff must hold ilastik's exported probabilities converted by the spec's
+// formula: rint(p · 65535), no clipping.
+TEST(CorpusForest, SteinbockCommandLineWritesIlastiksProbabilitiesAsUint16Tiff) {
   REQUIRE_CORPUS();
   const fs::path dir = test::corpus_root() / "ilastik" / "c01_2d_u8_coins_2cls_default";
   if (!fs::exists(dir)) GTEST_SKIP() << dir << " is not in the corpus";
-  const std::string out = test::temp_path("coins_u16.h5");
+  const fs::path out_dir = test::temp_path("steinbock");
   const std::string line = "cd " + shell_quote(dir.string()) + " && " + shell_quote(ILPKIT_EXE) +
                            " run --headless --project=project.ilp --readonly --export_source=Probabilities"
-                           " --export_dtype=uint16 '--pipeline_result_drange=(0.0,1.0)' '--export_drange=(0,65535)'"
-                           " --output_format=hdf5 --output_filename_format=" + shell_quote(out) + " data/coins.h5 --quiet";
+                           " --output_format=tiff --output_filename_format=" + shell_quote((out_dir / "{nickname}.tiff").string()) +
+                           " --export_dtype=uint16 --output_axis_order=yxc '--pipeline_result_drange=(0.0,1.0)'"
+                           " '--export_drange=(0,65535)' data/coins.h5 --quiet";
   ASSERT_EQ(std::system(line.c_str()), 0) << line;
-  auto ours = open_image(out + "/exported_data");
-  EXPECT_EQ(ours->info().dtype, ValueType::UInt16);
-  const PlanarBlock got = read_all(out + "/exported_data");
+  const std::string tiff = (out_dir / "coins-data.tiff").string();
+  TIFF* tif = TIFFOpen(tiff.c_str(), "r");
+  ASSERT_NE(tif, nullptr) << tiff;
+  std::uint32_t width = 0, height = 0;
+  std::uint16_t samples = 0, bits = 0;
+  TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &width);
+  TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &height);
+  TIFFGetField(tif, TIFFTAG_SAMPLESPERPIXEL, &samples);
+  TIFFGetField(tif, TIFFTAG_BITSPERSAMPLE, &bits);
   const PlanarBlock p = read_all((dir / "out" / "coins_probabilities.h5").string() + "/exported_data");
-  ASSERT_EQ(got.data.size(), p.data.size());
+  ASSERT_EQ(height, static_cast<std::uint32_t>(p.box.extent(1)));
+  ASSERT_EQ(width, static_cast<std::uint32_t>(p.box.extent(2)));
+  ASSERT_EQ(samples, p.channels);
+  ASSERT_EQ(bits, 16);
+  std::vector<std::uint16_t> row(static_cast<std::size_t>(width) * samples);
   std::int64_t differ = 0, half_way = 0;
-  for (std::size_t i = 0; i < p.data.size(); ++i) {
-    const float scaled = 0.0f + (p.data[i] - 0.0f) * 65535.0f;
-    differ += got.data[i] != std::nearbyint(scaled);
-    half_way += scaled - std::floor(scaled) == 0.5f;
+  const std::int64_t plane = p.plane_size();
+  for (std::uint32_t y = 0; y < height; ++y) {
+    ASSERT_EQ(TIFFReadScanline(tif, row.data(), y), 1);
+    for (std::uint32_t x = 0; x < width; ++x)
+      for (int c = 0; c < samples; ++c) {
+        const float scaled = 0.0f + (p.data[static_cast<std::size_t>(c * plane + y * width + x)] - 0.0f) * 65535.0f;
+        differ += row[x * samples + static_cast<std::uint32_t>(c)] != std::nearbyint(scaled);
+        half_way += scaled - std::floor(scaled) == 0.5f;
+      }
   }
+  EXPECT_FALSE(TIFFReadDirectory(tif));
+  TIFFClose(tif);
   EXPECT_EQ(differ, 0);
-  std::printf("c01 uint16 export: %zu values, %lld differ from rint(p * 65535) (%lld exactly half way)\n",
-              p.data.size(), static_cast<long long>(differ), static_cast<long long>(half_way));
-  fs::remove(out);
+  std::printf("c01 steinbock TIFF: %u x %u x %u uint16, %lld values differ from rint(p * 65535) (%lld exactly half "
+              "way)\n", height, width, samples, static_cast<long long>(differ), static_cast<long long>(half_way));
+  fs::remove_all(out_dir);
 }

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: MIT
+// Exports that are one C-order array: numpy's .npy (a header, then the array) and TIFF (pages of
+// y × x with the channels as samples). Blocks are staged with pwrite at their offsets in a
+// temporary file next to the output, so memory stays bounded by the block; TIFF is encoded from
+// the staged array strip by strip at commit. Nothing appears under the final name before commit.
+#include <fcntl.h>
+#include <tiffio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "export_layout.hpp"
+#include "ilpkit/error.hpp"
+#include "ilpkit/image.hpp"
+
+namespace ilpkit {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string temp_name(const std::string& path, const char* what) {
+  return fmt::format("{}.ilpkit-{}.{}", path, ::getpid(), what);
+}
+
+void make_parent(const std::string& path) {
+  fs::path target(path);
+  std::error_code ec;
+  if (target.has_parent_path() && !fs::is_directory(target.parent_path(), ec)) {
+    fs::create_directories(target.parent_path(), ec);
+    if (ec) throw Error(ErrorKind::Io, fmt::format("cannot create folder {}: {}", target.parent_path().string(), ec.message()));
+  }
+}
+
+// The output array in a file at `offset`, written block by block.
+class StagedArray {
+ public:
+  StagedArray(std::string file, std::uint64_t offset, const ImageWriterOptions& o)
+      : file_(std::move(file)), offset_(offset), shape_(o.shape.begin(), o.shape.end()), elem_(element_size(o.dtype)) {
+    fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error(ErrorKind::Io, fmt::format("cannot create {}: {}", file_, std::strerror(errno)));
+    std::uint64_t total = elem_;
+    for (auto n : shape_) total *= n;
+    bytes_ = total;
+    // Reserve the whole array now: a full disk fails here, not half way.
+    if (const int err = ::posix_fallocate(fd_, 0, static_cast<off_t>(offset_ + bytes_)); err != 0 && err != EOPNOTSUPP)
+      fail("cannot reserve space for", err);
+  }
+  ~StagedArray() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  StagedArray(const StagedArray&) = delete;
+  StagedArray& operator=(const StagedArray&) = delete;
+
+  int fd() const { return fd_; }
+  std::uint64_t bytes() const { return bytes_; }
+
+  void put(const image_detail::ExportSlab& slab) {
+    const std::size_t rank = shape_.size();
+    // Trailing axes the slab covers whole merge into one contiguous run.
+    std::size_t split = rank;
+    std::uint64_t run = 1;
+    while (split > 0) {
+      run *= slab.count[split - 1];
+      --split;
+      if (slab.count[split] != shape_[split]) break;
+    }
+    std::vector<std::uint64_t> stride(rank, 1);
+    for (std::size_t i = rank - 1; i-- > 0;) stride[i] = stride[i + 1] * shape_[i + 1];
+    std::uint64_t runs = 1;
+    for (std::size_t i = 0; i < split; ++i) runs *= slab.count[i];
+    std::vector<std::uint64_t> idx(split, 0);
+    const unsigned char* src = slab.bytes.data();
+    for (std::uint64_t r = 0; r < runs; ++r) {
+      std::uint64_t at = 0;
+      for (std::size_t i = 0; i < rank; ++i) at += (slab.start[i] + (i < split ? idx[i] : 0)) * stride[i];
+      write_all(src, run * elem_, offset_ + at * elem_);
+      src += run * elem_;
+      for (std::size_t i = split; i-- > 0;) {
+        if (++idx[i] < slab.count[i]) break;
+        idx[i] = 0;
+      }
+    }
+  }
+
+  void read(void* dst, std::uint64_t size, std::uint64_t at) const {
+    auto* p = static_cast<unsigned char*>(dst);
+    while (size > 0) {
+      const ssize_t n = ::pread(fd_, p, size, static_cast<off_t>(offset_ + at));
+      if (n <= 0) fail("cannot read back", n < 0 ? errno : EIO);
+      p += n, size -= static_cast<std::uint64_t>(n), at += static_cast<std::uint64_t>(n);
+    }
+  }
+
+  void write_all(const void* data, std::uint64_t size, std::uint64_t at) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    while (size > 0) {
+      const ssize_t n = ::pwrite(fd_, p, size, static_cast<off_t>(at));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) fail("cannot write", n < 0 ? errno : EIO);
+      p += n, size -= static_cast<std::uint64_t>(n), at += static_cast<std::uint64_t>(n);
+    }
+  }
+
+  void close() {
+    if (fd_ >= 0 && ::close(fd_) != 0) {
+      fd_ = -1;
+      fail("cannot finish", errno);
+    }
+    fd_ = -1;
+  }
+
+ private:
+  [[noreturn]] void fail(const char* what, int err) const {
+    throw Error(ErrorKind::Io, fmt::format("{} {}: {}", what, file_, std::strerror(err)));
+  }
+
+  std::string file_;
+  std::uint64_t offset_;
+  std::vector<std::uint64_t> shape_;
+  std::size_t elem_;
+  std::uint64_t bytes_ = 0;
+  int fd_ = -1;
+};
+
+void rename_into_place(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  fs::rename(from, to, ec);
+  if (ec) throw Error(ErrorKind::Io, fmt::format("cannot rename the finished file into place as {}: {}", to, ec.message()));
+}
+
+// numpy's .npy, format 1.0: magic, header dict padded to a multiple of 64 bytes, C-order data.
+class NpyWriter final : public ImageWriter {
+ public:
+  explicit NpyWriter(ImageWriterOptions o) : opt_(std::move(o)), temp_(temp_name(opt_.path, "tmp")) {
+    with_context(fmt::format("writing {}", opt_.path), [&] {
+      make_parent(opt_.path);
+      std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': ({}{}), }}", descr(opt_.dtype),
+                                       fmt::join(opt_.shape, ", "), opt_.shape.size() == 1 ? "," : "");
+      const std::size_t unpadded = 10 + header.size() + 1;
+      header.append((64 - unpadded % 64) % 64, ' ');
+      header += '\n';
+      std::string prefix("\x93NUMPY\x01\x00", 8);
+      const auto len = static_cast<std::uint16_t>(header.size());
+      prefix += static_cast<char>(len & 0xff);
+      prefix += static_cast<char>(len >> 8);
+      array_ = std::make_unique<StagedArray>(temp_, prefix.size() + header.size(), opt_);
+      const std::string head = prefix + header;
+      array_->write_all(head.data(), head.size(), 0);
+    });
+  }
+  ~NpyWriter() override {
+    if (committed_) return;
+    array_.reset();
+    std::error_code ec;
+    fs::remove(temp_, ec);
+  }
+  void write(std::int64_t t, const PlanarBlock& block) override {
+    with_context(fmt::format("writing {}", opt_.path), [&] { array_->put(image_detail::export_slab(t, block, opt_)); });
+  }
+  void commit() override {
+    with_context(fmt::format("writing {}", opt_.path), [&] {
+      array_->close();
+      rename_into_place(temp_, opt_.path);
+      committed_ = true;
+    });
+  }
+
+ private:
+  static std::string descr(ValueType t) {
+    switch (t) {
+      case ValueType::UInt8: return "|u1";
+      case ValueType::Int8: return "|i1";
+      case ValueType::UInt16: return "<u2";
+      case ValueType::Int16: return "<i2";
+      case ValueType::UInt32: return "<u4";
+      case ValueType::Int32: return "<i4";
+      case ValueType::UInt64: return "<u8";
+      case ValueType::Int64: return "<i8";
+      case ValueType::Float64: return "<f8";
+      default: return "<f4";
+    }
+  }
+  ImageWriterOptions opt_;
+  std::string temp_;
+  std::unique_ptr<StagedArray> array_;
+  bool committed_ = false;
+};
+
+// TIFF: each page is y × x with the channels as samples (contiguous), pages run over the axes
+// before y; LZW-compressed as ilastik's TIFF exports are.
+class TiffWriter final : public ImageWriter {
+ public:
+  TiffWriter(ImageWriterOptions o, bool multipage)
+      : opt_(std::move(o)), staged_(temp_name(opt_.path, "raw")), temp_(temp_name(opt_.path, "tmp")) {
+    const std::string& a = opt_.axes;
+    const auto y = a.find('y');
+    if (a.size() < 3 || a.compare(a.size() - 3, 3, "yxc") != 0 || y != a.size() - 3)
+      throw Error(ErrorKind::Usage, fmt::format("TIFF output stores pages of y × x × channels: its axis order must end "
+                                                "in yxc (e.g. --output_axis_order=yxc or zyxc), not '{}'",
+                                                a));
+    pages_ = 1;
+    for (std::size_t i = 0; i + 3 < a.size(); ++i) pages_ *= static_cast<std::uint64_t>(opt_.shape[i]);
+    if (!multipage && pages_ > 1)
+      throw Error(ErrorKind::Usage, fmt::format("the export has {} planes (axes '{}', shape {}) and a tif/tiff file holds "
+                                                "one: use --output_format=\"multipage tiff\"",
+                                                pages_, a, fmt::join(opt_.shape, "×")));
+    height_ = static_cast<std::uint32_t>(opt_.shape[a.size() - 3]);
+    width_ = static_cast<std::uint32_t>(opt_.shape[a.size() - 2]);
+    samples_ = static_cast<std::uint16_t>(opt_.shape[a.size() - 1]);
+    with_context(fmt::format("writing {}", opt_.path), [&] {
+      make_parent(opt_.path);
+      array_ = std::make_unique<StagedArray>(staged_, 0, opt_);
+    });
+  }
+  ~TiffWriter() override {
+    array_.reset();
+    std::error_code ec;
+    fs::remove(staged_, ec);
+    if (!committed_) fs::remove(temp_, ec);
+  }
+  void write(std::int64_t t, const PlanarBlock& block) override {
+    with_context(fmt::format("writing {}", opt_.path), [&] { array_->put(image_detail::export_slab(t, block, opt_)); });
+  }
+  void commit() override {
+    with_context(fmt::format("writing {}", opt_.path), [&] {
+      encode();
+      rename_into_place(temp_, opt_.path);
+      committed_ = true;
+    });
+  }
+
+ private:
+  void encode() {
+    const std::size_t elem = element_size(opt_.dtype);
+    const std::uint64_t row_bytes = std::uint64_t{width_} * samples_ * elem;
+    const std::uint32_t rows_per_strip =
+        static_cast<std::uint32_t>(std::max<std::uint64_t>(1, std::min<std::uint64_t>(height_, (256 * 1024) / row_bytes)));
+    // BigTIFF only when the classic 4 GB offsets could overflow.
+    const bool big = array_->bytes() > (std::uint64_t{3} << 30);
+    TIFF* tif = TIFFOpen(temp_.c_str(), big ? "w8" : "w");
+    if (!tif) throw Error(ErrorKind::Io, fmt::format("cannot create {}", temp_));
+    struct Closer {
+      TIFF* t;
+      ~Closer() {
+        if (t) TIFFClose(t);
+      }
+    } closer{tif};
+    std::vector<unsigned char> strip(rows_per_strip * row_bytes);
+    const std::uint16_t format = opt_.dtype == ValueType::Float32 || opt_.dtype == ValueType::Float64 ? SAMPLEFORMAT_IEEEFP
+                                 : is_signed(opt_.dtype)                                             ? SAMPLEFORMAT_INT
+                                                                                                     : SAMPLEFORMAT_UINT;
+    for (std::uint64_t page = 0; page < pages_; ++page) {
+      TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, width_);
+      TIFFSetField(tif, TIFFTAG_IMAGELENGTH, height_);
+      TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, samples_);
+      TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, static_cast<std::uint16_t>(8 * elem));
+      TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, format);
+      TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+      TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+      if (samples_ > 1) {
+        std::vector<std::uint16_t> extra(samples_ - 1u, EXTRASAMPLE_UNSPECIFIED);
+        TIFFSetField(tif, TIFFTAG_EXTRASAMPLES, static_cast<std::uint16_t>(extra.size()), extra.data());
+      }
+      TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
+      TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, rows_per_strip);
+      if (pages_ > 1) {
+        TIFFSetField(tif, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE);
+        TIFFSetField(tif, TIFFTAG_PAGENUMBER, static_cast<std::uint16_t>(page), static_cast<std::uint16_t>(pages_));
+      }
+      for (std::uint32_t row = 0, s = 0; row < height_; row += rows_per_strip, ++s) {
+        const std::uint32_t rows = std::min(rows_per_strip, height_ - row);
+        array_->read(strip.data(), rows * row_bytes, (page * height_ + row) * row_bytes);
+        if (TIFFWriteEncodedStrip(tif, s, strip.data(), static_cast<tmsize_t>(rows * row_bytes)) < 0)
+          throw Error(ErrorKind::Io, fmt::format("cannot write {} (disk full?)", temp_));
+      }
+      if (!TIFFWriteDirectory(tif)) throw Error(ErrorKind::Io, fmt::format("cannot write {} (disk full?)", temp_));
+    }
+    closer.t = nullptr;
+    TIFFClose(tif);
+  }
+  static bool is_signed(ValueType t) {
+    return t == ValueType::Int8 || t == ValueType::Int16 || t == ValueType::Int32 || t == ValueType::Int64;
+  }
+
+  ImageWriterOptions opt_;
+  std::string staged_, temp_;
+  std::unique_ptr<StagedArray> array_;
+  std::uint64_t pages_ = 1;
+  std::uint32_t height_ = 0, width_ = 0;
+  std::uint16_t samples_ = 1;
+  bool committed_ = false;
+};
+
+std::string lower(std::string s) {
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+}  // namespace
+
+std::string format_extension(const std::string& format) {
+  const std::string f = lower(format);
+  if (f == "hdf5" || f == "compressed hdf5") return "h5";
+  if (f == "numpy") return "npy";
+  if (f == "tif") return "tif";
+  if (f == "tiff" || f == "multipage tiff") return "tiff";
+  throw Error(ErrorKind::Unsupported,
+              fmt::format("output format '{}' is not supported yet by this version of ilpkit (supported: hdf5, "
+                          "compressed hdf5, numpy, tif, tiff, multipage tiff)",
+                          format));
+}
+
+std::unique_ptr<ImageWriter> open_image_writer(const std::string& format, ImageWriterOptions options) {
+  const std::string f = lower(format);
+  format_extension(f);
+  if (f == "hdf5" || f == "compressed hdf5") {
+    options.compress = f == "compressed hdf5";
+    return std::make_unique<Hdf5ImageWriter>(std::move(options));
+  }
+  if (f == "numpy") return std::make_unique<NpyWriter>(std::move(options));
+  return std::make_unique<TiffWriter>(std::move(options), f == "multipage tiff");
+}
+
+}  // namespace ilpkit

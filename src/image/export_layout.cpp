@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+#include "export_layout.hpp"
+
+namespace ilpkit::image_detail {
+
+ExportSlab export_slab(std::int64_t t, const PlanarBlock& block, const ImageWriterOptions& options) {
+  const std::string& axes = options.axes;
+  ExportSlab slab;
+  slab.start.resize(axes.size());
+  slab.count.resize(axes.size());
+  std::vector<std::int64_t> stride(axes.size());
+  const std::int64_t X = block.box.extent(2), Y = block.box.extent(1), Z = block.box.extent(0);
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    std::int64_t b = 0, n = 1, st = 0;
+    switch (axes[i]) {
+      case 't': b = t; break;
+      case 'z': b = block.box.begin[0], n = Z, st = Y * X; break;
+      case 'y': b = block.box.begin[1], n = Y, st = X; break;
+      case 'x': b = block.box.begin[2], n = X, st = 1; break;
+      case 'c': n = block.channels, st = Z * Y * X; break;
+      default: break;
+    }
+    slab.start[i] = static_cast<std::uint64_t>(b);
+    slab.count[i] = static_cast<std::uint64_t>(n);
+    stride[i] = st;
+  }
+  // Interleave the planes into the output's axis order.
+  std::vector<float> values(block.data.size());
+  std::vector<std::int64_t> idx(axes.size(), 0);
+  const std::size_t last = axes.size() - 1;
+  const auto inner = static_cast<std::int64_t>(slab.count[last]);
+  const std::int64_t inner_stride = stride[last];
+  std::int64_t outer = 1;
+  for (std::size_t i = 0; i < last; ++i) outer *= static_cast<std::int64_t>(slab.count[i]);
+  float* dst = values.data();
+  for (std::int64_t o = 0; o < outer; ++o) {
+    std::int64_t base = 0;
+    for (std::size_t i = 0; i < last; ++i) base += idx[i] * stride[i];
+    const float* src = block.data.data() + base;
+    for (std::int64_t k = 0; k < inner; ++k) dst[k] = src[k * inner_stride];
+    dst += inner;
+    for (std::size_t i = last; i-- > 0;) {
+      if (++idx[i] < static_cast<std::int64_t>(slab.count[i])) break;
+      idx[i] = 0;
+    }
+  }
+  slab.bytes.resize(values.size() * element_size(options.dtype));
+  convert_export_values(values.data(), values.size(), options.dtype, options.normalize, slab.bytes.data());
+  return slab;
+}
+
+}  // namespace ilpkit::image_detail

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+// A block of export values in the output's axis order: where it lies in the output array and its
+// values interleaved in that order, converted to the export dtype. Shared by every writer.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ilpkit/image.hpp"
+
+namespace ilpkit::image_detail {
+
+struct ExportSlab {
+  std::vector<std::uint64_t> start, count;  ///< in output axes order
+  std::vector<unsigned char> bytes;         ///< count's C-order values in the export dtype
+};
+
+/// Time point `t`'s block (float [c][z][y][x]) as a slab of the output `axes`, converted.
+ExportSlab export_slab(std::int64_t t, const PlanarBlock& block, const ImageWriterOptions& options);
+
+}  // namespace ilpkit::image_detail

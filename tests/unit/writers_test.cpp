@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+// Export writers round-trip through independent readers: libtiff itself for TIFF and a parse of
+// numpy's documented .npy layout. Blocks arrive out of order; nothing appears under the final
+// name before commit, and an abandoned writer leaves no file.
+#include <gtest/gtest.h>
+#include <tiffio.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "ilpkit/error.hpp"
+#include "ilpkit/image.hpp"
+#include "test_paths.hpp"
+
+using namespace ilpkit;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A z×y×x image of `channels` with value(c, z, y, x) = 1000c + 100z + 10y + x (exact in any dtype
+// used below), cut into blocks of at most 2×3×4 and written in shuffled order.
+void write_volume(ImageWriter& w, std::int64_t Z, std::int64_t Y, std::int64_t X, int channels) {
+  std::vector<Box> boxes;
+  for (std::int64_t z = 0; z < Z; z += 2)
+    for (std::int64_t y = 0; y < Y; y += 3)
+      for (std::int64_t x = 0; x < X; x += 4)
+        boxes.push_back(Box{{z, y, x}, {std::min(Z, z + 2), std::min(Y, y + 3), std::min(X, x + 4)}});
+  std::shuffle(boxes.begin(), boxes.end(), std::mt19937(3));
+  for (const Box& b : boxes) {
+    PlanarBlock block;
+    block.reset(b, channels);
+    float* p = block.data.data();
+    for (int c = 0; c < channels; ++c)
+      for (std::int64_t z = b.begin[0]; z < b.end[0]; ++z)
+        for (std::int64_t y = b.begin[1]; y < b.end[1]; ++y)
+          for (std::int64_t x = b.begin[2]; x < b.end[2]; ++x) *p++ = static_cast<float>(1000 * c + 100 * z + 10 * y + x);
+    w.write(0, block);
+  }
+}
+
+float expected(int c, std::int64_t z, std::int64_t y, std::int64_t x) {
+  return static_cast<float>(1000 * c + 100 * z + 10 * y + x);
+}
+
+}  // namespace
+
+TEST(Writers, MultipageTiffRoundTripsThroughLibtiff) {
+  const std::string path = test::temp_path("vol.tiff");
+  ImageWriterOptions o;
+  o.path = path;
+  o.axes = "zyxc";
+  o.shape = {3, 5, 7, 2};
+  o.dtype = ValueType::UInt16;
+  {
+    auto w = open_image_writer("multipage tiff", o);
+    write_volume(*w, 3, 5, 7, 2);
+    EXPECT_FALSE(fs::exists(path)) << "visible before commit";
+    w->commit();
+  }
+  TIFF* tif = TIFFOpen(path.c_str(), "r");
+  ASSERT_NE(tif, nullptr);
+  int pages = 0;
+  do {
+    std::uint32_t width = 0, height = 0;
+    std::uint16_t samples = 0, bits = 0, format = 0;
+    TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &width);
+    TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &height);
+    TIFFGetField(tif, TIFFTAG_SAMPLESPERPIXEL, &samples);
+    TIFFGetField(tif, TIFFTAG_BITSPERSAMPLE, &bits);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &format);
+    EXPECT_EQ(width, 7u);
+    EXPECT_EQ(height, 5u);
+    EXPECT_EQ(samples, 2);
+    EXPECT_EQ(bits, 16);
+    EXPECT_EQ(format, SAMPLEFORMAT_UINT);
+    std::vector<std::uint16_t> row(static_cast<std::size_t>(TIFFScanlineSize(tif)) / 2);
+    for (std::uint32_t y = 0; y < height; ++y) {
+      ASSERT_EQ(TIFFReadScanline(tif, row.data(), y), 1);
+      for (std::uint32_t x = 0; x < width; ++x)
+        for (int c = 0; c < 2; ++c)
+          ASSERT_EQ(row[x * 2 + static_cast<std::uint32_t>(c)], expected(c, pages, y, x)) << "page " << pages;
+    }
+    ++pages;
+  } while (TIFFReadDirectory(tif));
+  TIFFClose(tif);
+  EXPECT_EQ(pages, 3);
+  fs::remove(path);
+}
+
+TEST(Writers, SinglePageTiffHoldsFloatSamples) {
+  const std::string path = test::temp_path("img.tif");
+  ImageWriterOptions o;
+  o.path = path;
+  o.axes = "yxc";
+  o.shape = {6, 9, 3};
+  o.dtype = ValueType::Float32;
+  auto w = open_image_writer("tif", o);
+  write_volume(*w, 1, 6, 9, 3);
+  w->commit();
+  TIFF* tif = TIFFOpen(path.c_str(), "r");
+  ASSERT_NE(tif, nullptr);
+  std::uint16_t format = 0;
+  TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &format);
+  EXPECT_EQ(format, SAMPLEFORMAT_IEEEFP);
+  std::vector<float> row(9 * 3);
+  for (std::uint32_t y = 0; y < 6; ++y) {
+    ASSERT_EQ(TIFFReadScanline(tif, row.data(), y), 1);
+    for (std::uint32_t x = 0; x < 9; ++x)
+      for (int c = 0; c < 3; ++c) EXPECT_EQ(row[x * 3 + static_cast<std::uint32_t>(c)], expected(c, 0, y, x));
+  }
+  EXPECT_FALSE(TIFFReadDirectory(tif));
+  TIFFClose(tif);
+  fs::remove(path);
+}
+
+TEST(Writers, NpyFollowsNumpysLayout) {
+  const std::string path = test::temp_path("arr.npy");
+  ImageWriterOptions o;
+  o.path = path;
+  o.axes = "czyx";  // any axis order
+  o.shape = {2, 3, 4, 5};
+  o.dtype = ValueType::Int16;
+  auto w = open_image_writer("numpy", o);
+  write_volume(*w, 3, 4, 5, 2);
+  w->commit();
+  std::ifstream f(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 10u);
+  EXPECT_EQ(bytes.substr(0, 8), std::string("\x93NUMPY\x01\x00", 8));
+  const std::size_t header_len = static_cast<unsigned char>(bytes[8]) | static_cast<unsigned char>(bytes[9]) << 8;
+  EXPECT_EQ((10 + header_len) % 64, 0u);
+  const std::string header = bytes.substr(10, header_len);
+  EXPECT_NE(header.find("'descr': '<i2'"), std::string::npos) << header;
+  EXPECT_NE(header.find("'fortran_order': False"), std::string::npos);
+  EXPECT_NE(header.find("'shape': (2, 3, 4, 5)"), std::string::npos) << header;
+  ASSERT_EQ(bytes.size(), 10 + header_len + 2u * 3 * 4 * 5 * 2);
+  const char* data = bytes.data() + 10 + header_len;
+  std::size_t i = 0;
+  for (int c = 0; c < 2; ++c)
+    for (int z = 0; z < 3; ++z)
+      for (int y = 0; y < 4; ++y)
+        for (int x = 0; x < 5; ++x, ++i) {
+          std::int16_t v;
+          std::memcpy(&v, data + 2 * i, 2);
+          ASSERT_EQ(v, expected(c, z, y, x));
+        }
+  fs::remove(path);
+}
+
+TEST(Writers, AbandonedWriterLeavesNoFile) {
+  const std::string path = test::temp_path("gone.npy");
+  ImageWriterOptions o;
+  o.path = path;
+  o.axes = "yxc";
+  o.shape = {4, 4, 1};
+  {
+    auto w = open_image_writer("numpy", o);
+    write_volume(*w, 1, 2, 4, 1);  // half of it, then an error ends the export
+  }
+  EXPECT_FALSE(fs::exists(path));
+  for (const auto& e : fs::directory_iterator(fs::path(path).parent_path()))
+    EXPECT_EQ(e.path().filename().string().find(fs::path(path).filename().string()), std::string::npos) << e.path();
+}
+
+TEST(Writers, TiffRefusesAxesItCannotHold) {
+  ImageWriterOptions o;
+  o.path = test::temp_path("bad.tiff");
+  o.axes = "cyx";
+  o.shape = {2, 4, 4};
+  EXPECT_THROW(open_image_writer("tiff", o), Error);
+  o.axes = "zyxc";
+  o.shape = {3, 4, 4, 1};
+  EXPECT_THROW(open_image_writer("tiff", o), Error);  // 3 planes: that is a multipage tiff
+  EXPECT_THROW(open_image_writer("png sequence", o), Error);
+}
