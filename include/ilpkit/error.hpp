@@ -17,6 +17,7 @@ enum class ErrorKind {
   Format,       ///< the file is not what it claims to be (not a project, malformed data)
   Unsupported,  ///< a valid file that ilpkit does not handle (other workflow, 0.5 format, ...)
   Internal,     ///< a broken invariant inside ilpkit
+  Interrupted,  ///< stopped on request (SIGINT/SIGTERM); outputs were not committed
 };
 
 const char* to_string(ErrorKind kind) noexcept;

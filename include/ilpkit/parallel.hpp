@@ -32,7 +32,13 @@ struct BlockPipeline {
   std::function<void(BlockWork&, std::size_t)> write;
   std::size_t in_flight = 0;  ///< 0: twice the thread count
 };
+/// Throws Error(Interrupted) from its stages once request_stop() was called.
 void run_blockwise(const BlockPipeline& pipeline);
+
+/// Asks running and later blockwise work to stop (async-signal-safe: a signal handler may call
+/// it). The error unwinds through the writers, which remove their temporary files.
+void request_stop() noexcept;
+bool stop_requested() noexcept;
 
 /// Threads the current arena may use.
 int current_thread_limit();

@@ -18,6 +18,7 @@ enum ExitCode : int {
   kExitIo = 4,
   kExitFormat = 5,
   kExitInternal = 70,
+  kExitInterrupted = 130,  ///< 128 + SIGINT, as shells report it
 };
 
 }  // namespace ilpkit::cli

@@ -10,6 +10,7 @@ const char* to_string(ErrorKind kind) noexcept {
     case ErrorKind::Format: return "format";
     case ErrorKind::Unsupported: return "unsupported";
     case ErrorKind::Internal: return "internal";
+    case ErrorKind::Interrupted: return "interrupted";
   }
   return "unknown";
 }

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "ilpkit/parallel.hpp"
 
+#include <atomic>
+
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
+
+#include "ilpkit/error.hpp"
 
 namespace ilpkit {
 
@@ -29,7 +33,20 @@ void with_thread_limit(int threads, const std::function<void()>& fn) {
 
 int current_thread_limit() { return tbb::this_task_arena::max_concurrency(); }
 
+namespace {
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "request_stop runs in signal handlers");
+
+void check_stop() {
+  if (g_stop.load(std::memory_order_relaxed)) throw Error(ErrorKind::Interrupted, "interrupted");
+}
+}  // namespace
+
+void request_stop() noexcept { g_stop.store(true, std::memory_order_relaxed); }
+bool stop_requested() noexcept { return g_stop.load(std::memory_order_relaxed); }
+
 void run_blockwise(const BlockPipeline& p) {
+  check_stop();
   if (p.blocks == 0) return;
   std::size_t tokens = p.in_flight ? p.in_flight : 2 * static_cast<std::size_t>(current_thread_limit());
   std::size_t next = 0;
@@ -45,6 +62,7 @@ void run_blockwise(const BlockPipeline& p) {
                                         fc.stop();
                                         return nullptr;
                                       }
+                                      check_stop();
                                       auto item = std::make_shared<Item>();
                                       item->index = next;
                                       item->work = p.read(next++);
@@ -53,6 +71,7 @@ void run_blockwise(const BlockPipeline& p) {
           tbb::make_filter<std::shared_ptr<Item>, std::shared_ptr<Item>>(
               tbb::filter_mode::parallel,
               [](std::shared_ptr<Item> item) {
+                check_stop();
                 item->work->compute();
                 return item;
               }) &
