@@ -44,11 +44,22 @@ struct ExportResult {
   std::string input_axes_source;
 };
 
-/// Fills `{dataset_dir}`, `{nickname}`, `{result_type}` and replaces the extension of the file
-/// name by the format's (ilastik's rule: everything from the last '.' of the file name on).
-/// Unknown placeholders stay verbatim.
+/// The exported region in the output's axis order (for `{roi}`, `{x_start}`, `{x_stop}`, ...).
+struct ExportRegion {
+  std::string axes;
+  Shape start, stop;
+};
+
+/// Fills `{dataset_dir}`, `{nickname}`, `{result_type}` and, given the region, `{roi}` (Python's
+/// repr of [start tuple, stop tuple]) and `{<axis>_start}` / `{<axis>_stop}`, then replaces the
+/// extension of the file name by the format's (ilastik's rule: everything from the last '.' of
+/// the file name on). Unknown placeholders stay verbatim.
 std::string output_path_for(const std::string& filename_format, const ImageInfo& input, ExportSource source,
-                            const std::string& output_format);
+                            const std::string& output_format, const ExportRegion& region = {});
+
+/// `{roi}` and `{<axis>_start}` / `{<axis>_stop}` of `region` in `text` (also used for the
+/// internal path, as ilastik does).
+std::string fill_region(std::string text, const ExportRegion& region);
 
 /// Exports one input image through the project. Throws Error(Unsupported) for sources and
 /// formats this version does not write yet, Error(Usage) for inputs that do not fit the project.

@@ -115,9 +115,21 @@ const char* export_source_name(ExportSource source) {
   return "?";
 }
 
+std::string fill_region(std::string text, const ExportRegion& region) {
+  if (region.axes.empty()) return text;
+  // Python's repr of [start_tuple, stop_tuple]: "(5,)" for one element.
+  auto tuple = [](const Shape& v) { return fmt::format("({}{})", fmt::join(v, ", "), v.size() == 1 ? "," : ""); };
+  replace_all(text, "{roi}", fmt::format("[{}, {}]", tuple(region.start), tuple(region.stop)));
+  for (std::size_t i = 0; i < region.axes.size(); ++i) {
+    replace_all(text, fmt::format("{{{}_start}}", region.axes[i]), std::to_string(region.start[i]));
+    replace_all(text, fmt::format("{{{}_stop}}", region.axes[i]), std::to_string(region.stop[i]));
+  }
+  return text;
+}
+
 std::string output_path_for(const std::string& filename_format, const ImageInfo& input, ExportSource source,
-                            const std::string& output_format) {
-  std::string path = filename_format;
+                            const std::string& output_format, const ExportRegion& region) {
+  std::string path = fill_region(filename_format, region);
   if (!path.empty() && path[0] == '~')
     if (const char* home = std::getenv("HOME")) path = home + path.substr(1);
   std::error_code ec;
@@ -223,12 +235,14 @@ ExportResult export_image(const Project& project, const std::string& input, cons
   if (!normalize && stored && stored->normalization_active())
     normalize = Normalization{*stored->input_min, *stored->input_max, *stored->export_min, *stored->export_max};
 
-  result.output_path = output_path_for(filename_format, info, req.source, req.output_format);
-  const std::string format = lower(req.output_format);
-  if (format == "hdf5" || format == "compressed hdf5") result.internal_path = internal;
   auto [axes, shape] = output_layout(info, static_cast<std::int64_t>(out_channels), req.output_axis_order);
   result.axes = axes;
   result.shape = shape;
+  const ExportRegion region{axes, Shape(shape.size(), 0), shape};
+  result.output_path = output_path_for(filename_format, info, req.source, req.output_format, region);
+  internal = fill_region(internal, region);
+  const std::string format = lower(req.output_format);
+  if (format == "hdf5" || format == "compressed hdf5") result.internal_path = internal;
 
   ImageWriterOptions w;
   w.path = result.output_path;

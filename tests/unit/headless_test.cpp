@@ -69,6 +69,14 @@ TEST(Headless, OutputPathTemplates) {
   EXPECT_EQ(output_path_for("o/{nickname}", info_for("/x/img.v2.tif", ""), ExportSource::Features, "hdf5"),
             "o/img.h5");
   EXPECT_THROW(output_path_for("o/x", in, ExportSource::Features, "png"), Error);
+  // ilastik's region placeholders, in the output's axis order (ilp-format.md §8.5).
+  const ExportRegion region{"zyxc", {0, 0, 0, 0}, {5, 303, 384, 2}};
+  EXPECT_EQ(output_path_for("o/{nickname}_{roi}_{x_start}-{x_stop}_{c_stop}.h5", in, ExportSource::Features, "numpy",
+                            region),
+            "o/cells-data_[(0, 0, 0, 0), (5, 303, 384, 2)]_0-384_2.npy");
+  EXPECT_EQ(fill_region("exported_{z_stop}", ExportRegion{"z", {0}, {5}}), "exported_5");
+  EXPECT_EQ(fill_region("{roi}", ExportRegion{"z", {0}, {5}}), "[(0,), (5,)]");  // Python's 1-tuples
+  EXPECT_EQ(fill_region("{t_start}", region), "{t_start}");  // not an axis of the result: verbatim
 }
 
 TEST(Headless, FeaturesExportEqualsTheEngineAndIlastiksLayout) {
