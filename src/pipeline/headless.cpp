@@ -99,6 +99,22 @@ void derive_from_forest(const Predictor& predictor, ExportSource source, const P
     uncertainty_from_probabilities(p.data.data(), n, k, n, out.data.data());
 }
 
+// Every block of every time point as zeros, in bands of the default block shape.
+void write_zeros(const Box& image, std::int64_t times, const BlockwiseOptions& options, ImageWriter& writer) {
+  std::array<std::int64_t, 3> shape = options.block_shape;
+  const std::array<std::int64_t, 3> band{1, 256, 4096};
+  for (std::size_t a = 0; a < 3; ++a)
+    if (shape[a] <= 0) shape[a] = band[a];
+  PlanarBlock zeros;
+  for (std::int64_t t = 0; t < times; ++t)
+    for (const Box& b : block_grid(image, shape)) {
+      if (stop_requested()) throw Error(ErrorKind::Interrupted, "interrupted");
+      zeros.reset(b, 1);
+      std::fill(zeros.data.begin(), zeros.data.end(), 0.0f);
+      writer.write(t, zeros);
+    }
+}
+
 }  // namespace
 
 ExportSource parse_export_source(const std::string& name) {
@@ -148,14 +164,10 @@ std::string output_path_for(const std::string& filename_format, const ImageInfo&
 }
 
 ExportResult export_image(const Project& project, const std::string& input, const ExportRequest& req) {
-  if (req.source == ExportSource::Labels)
-    throw Error(ErrorKind::Unsupported,
-                "export source 'Labels' is not supported yet by this version of ilpkit (supported: Probabilities, "
-                "Simple Segmentation, Uncertainty, Features)");
   format_extension(req.output_format);  // refuses unsupported formats before any work
   if (!project.features || project.features->selected_count() == 0)
     throw Error(ErrorKind::Usage, "the project selects no features");
-  const bool needs_forest = req.source != ExportSource::Features;
+  const bool needs_forest = req.source != ExportSource::Features && req.source != ExportSource::Labels;
   std::optional<Predictor> predictor;
   if (needs_forest) {
     if (!project.classifier || project.classifier->forests.empty())
@@ -222,6 +234,8 @@ ExportResult export_image(const Project& project, const std::string& input, cons
     case ExportSource::Probabilities: out_channels = predictor->label_count(); break;
     case ExportSource::SimpleSegmentation: out_channels = 1, dtype = ValueType::UInt8; break;
     case ExportSource::Uncertainty: out_channels = 1; break;
+    // A batch lane has no labels: ilastik exports its (empty) label image as zeros.
+    case ExportSource::Labels: out_channels = 1, dtype = ValueType::UInt8; break;
     default: break;
   }
 
@@ -258,6 +272,11 @@ ExportResult export_image(const Project& project, const std::string& input, cons
     w.drange = std::make_pair(0.0, 255.0);
   result.dtype = dtype;
   auto writer = open_image_writer(req.output_format, w);
+  if (req.source == ExportSource::Labels) {
+    write_zeros(engine.image_box(), info.extent('t'), req.blockwise, *writer);
+    writer->commit();
+    return result;
+  }
   DeriveFn derive;
   if (needs_forest)
     derive = [&](const PlanarBlock& features, PlanarBlock& out) {

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <filesystem>
@@ -161,7 +162,7 @@ TEST(Headless, InputsThatDoNotFitTheProjectAreRefused) {
     EXPECT_EQ(e.kind(), ErrorKind::Usage);
   }
   req.input_axes.clear();
-  req.source = ExportSource::Labels;
+  req.output_format = "png";  // not written yet
   try {
     export_image(project, test::testdata("tiny_raw.h5/data"), req);
     FAIL();
@@ -188,7 +189,19 @@ TEST(Headless, CommandLineSpellingsAndExitCodes) {
   EXPECT_EQ(run_cli(project + " --export_source=Features '--cutout_subregion=[(0,0),(1,1)]' --output_filename_format=" +
                     out + " " + input),
             3);  // not yet
-  EXPECT_EQ(run_cli(project + " --export_source=Labels --output_filename_format=" + out + " " + input), 3);  // not yet
+  // Labels of a batch lane: ilastik exports its empty label image, uint8 zeros with one channel.
+  EXPECT_EQ(run_cli(project + " --export_source=Labels --output_filename_format=" + out + " " + input), 0);
+  {
+    auto labels = open_image(out + "/exported_data");
+    EXPECT_EQ(labels->info().dtype, ValueType::UInt8);
+    EXPECT_EQ(labels->info().extent('c'), 1);
+    PlanarBlock all;
+    const auto g = labels->info().geometry();
+    labels->read(0, Box{{0, 0, 0}, {g.z, g.y, g.x}}, all);
+    EXPECT_GT(all.data.size(), 0u);
+    EXPECT_TRUE(std::all_of(all.data.begin(), all.data.end(), [](float v) { return v == 0.0f; }));
+  }
+  fs::remove(out);
   EXPECT_EQ(run_cli(project + " --export_source=Probabilities --output_format=png --output_filename_format=" + out +
                     " " + input),
             3);  // not yet
