@@ -90,12 +90,12 @@ class ImageWriter {
 };
 
 /// The writer for one of ilastik's output formats: "hdf5", "compressed hdf5" (gzip 1), "numpy"
-/// (.npy), "tif"/"tiff" (one page, channels as samples, LZW) or "multipage tiff" (one page per
-/// plane). Throws Error(Unsupported) for other formats, Error(Usage) for axes the format cannot
+/// (.npy), "tif"/"tiff" (one page, channels as samples, LZW), "multipage tiff" (one page per
+/// plane) or "png" (one yx image of uint8/uint16, 1-4 channels). Throws Error(Unsupported) for other formats, Error(Usage) for axes the format cannot
 /// hold.
 std::unique_ptr<ImageWriter> open_image_writer(const std::string& format, ImageWriterOptions options);
 
-/// The file extension ilastik gives a format (h5, npy, tif, tiff); Error(Unsupported) as above.
+/// The file extension ilastik gives a format (h5, npy, tif, tiff, png); Error(Unsupported) as above.
 std::string format_extension(const std::string& format);
 
 class Hdf5ImageWriter final : public ImageWriter {

@@ -216,8 +216,8 @@ void register_run(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--output_format,--output-format", opt->output_format,
                   "hdf5 (default unless the project stores another), \"compressed hdf5\" (gzip level 1), numpy "
-                  "(.npy), tif/tiff (one page, channels as samples; axes must end in yxc) or \"multipage tiff\" (one "
-                  "page per plane)");
+                  "(.npy), tif/tiff (one page, channels as samples; axes must end in yxc) \"multipage tiff\" (one "
+                  "page per plane) or png (one yx image, uint8/uint16; use --export_dtype=uint8 for probabilities)");
   cmd->add_option("--output_filename_format,--output-filename-format", opt->filename_format,
                   "Output path template; placeholders {dataset_dir}, {nickname}, {result_type}; the extension is "
                   "replaced by the format's. Default: the project's, else {dataset_dir}/{nickname}_{result_type}");

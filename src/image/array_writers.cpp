@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
-// Exports that are one C-order array: numpy's .npy (a header, then the array) and TIFF (pages of
-// y × x with the channels as samples). Blocks are staged with pwrite at their offsets in a
+// Exports that are one C-order array: numpy's .npy (a header, then the array), TIFF (pages of
+// y × x with the channels as samples) and PNG (one 8/16-bit image). Blocks are staged with pwrite at their offsets in a
 // temporary file next to the output, so memory stays bounded by the block; TIFF is encoded from
 // the staged array strip by strip at commit. Nothing appears under the final name before commit.
 #include <fcntl.h>
+#include <png.h>
 #include <tiffio.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csetjmp>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -296,6 +299,87 @@ class TiffWriter final : public ImageWriter {
   bool committed_ = false;
 };
 
+// PNG (libpng): one 2-D image of 8- or 16-bit gray, gray+alpha, RGB or RGBA, by channel count.
+class PngWriter final : public ImageWriter {
+ public:
+  explicit PngWriter(ImageWriterOptions o)
+      : opt_(std::move(o)), staged_(temp_name(opt_.path, "raw")), temp_(temp_name(opt_.path, "tmp")) {
+    const std::string& a = opt_.axes;
+    std::uint64_t planes = 1;
+    for (std::size_t i = 0; i + 3 < a.size(); ++i) planes *= static_cast<std::uint64_t>(opt_.shape[i]);
+    if (a.size() < 3 || a.compare(a.size() - 3, 3, "yxc") != 0 || planes != 1)
+      throw Error(ErrorKind::Usage, fmt::format("a PNG holds one y × x image with channels last: the export's axes '{}' "
+                                                "(shape {}) do not fit (use --output_axis_order=yxc, or tiff/hdf5 for "
+                                                "volumes)",
+                                                a, fmt::join(opt_.shape, "×")));
+    channels_ = static_cast<int>(opt_.shape.back());
+    if (channels_ > 4 || (opt_.dtype != ValueType::UInt8 && opt_.dtype != ValueType::UInt16))
+      throw Error(ErrorKind::Usage, fmt::format("PNG stores 1 to 4 channels of uint8 or uint16; this export has {} "
+                                                "channel(s) of {} (use --export_dtype and the drange flags, or tiff)",
+                                                channels_, to_string(opt_.dtype)));
+    height_ = static_cast<std::uint32_t>(opt_.shape[a.size() - 3]);
+    width_ = static_cast<std::uint32_t>(opt_.shape[a.size() - 2]);
+    with_context(fmt::format("writing {}", opt_.path), [&] {
+      make_parent(opt_.path);
+      array_ = std::make_unique<StagedArray>(staged_, 0, opt_);
+    });
+  }
+  ~PngWriter() override {
+    array_.reset();
+    std::error_code ec;
+    fs::remove(staged_, ec);
+    if (!committed_) fs::remove(temp_, ec);
+  }
+  void write(std::int64_t t, const PlanarBlock& block) override {
+    with_context(fmt::format("writing {}", opt_.path), [&] { array_->put(image_detail::export_slab(t, block, opt_)); });
+  }
+  void commit() override {
+    with_context(fmt::format("writing {}", opt_.path), [&] {
+      encode();
+      rename_into_place(temp_, opt_.path);
+      committed_ = true;
+    });
+  }
+
+ private:
+  void encode() {
+    std::FILE* f = std::fopen(temp_.c_str(), "wb");
+    if (!f) throw Error(ErrorKind::Io, fmt::format("cannot create {}: {}", temp_, std::strerror(errno)));
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+    png_infop info = png ? png_create_info_struct(png) : nullptr;
+    const bool sixteen = opt_.dtype == ValueType::UInt16;
+    const std::size_t row_bytes = std::size_t{width_} * static_cast<std::size_t>(channels_) * (sixteen ? 2 : 1);
+    std::vector<unsigned char> row(row_bytes);
+    bool ok = png && info;
+    if (ok && setjmp(png_jmpbuf(png)) == 0) {
+      png_init_io(png, f);
+      static const int kColor[] = {PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA, PNG_COLOR_TYPE_RGB,
+                                   PNG_COLOR_TYPE_RGB_ALPHA};
+      png_set_IHDR(png, info, width_, height_, sixteen ? 16 : 8, kColor[channels_ - 1], PNG_INTERLACE_NONE,
+                   PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+      png_write_info(png, info);
+      if (sixteen) png_set_swap(png);  // the staged samples are little-endian; PNG is big-endian
+      for (std::uint32_t y = 0; y < height_; ++y) {
+        array_->read(row.data(), row_bytes, std::uint64_t{y} * row_bytes);
+        png_write_row(png, row.data());
+      }
+      png_write_end(png, nullptr);
+    } else {
+      ok = false;
+    }
+    png_destroy_write_struct(png ? &png : nullptr, info ? &info : nullptr);
+    if (std::fclose(f) != 0) ok = false;
+    if (!ok) throw Error(ErrorKind::Io, fmt::format("cannot write {} (disk full?)", temp_));
+  }
+
+  ImageWriterOptions opt_;
+  std::string staged_, temp_;
+  std::unique_ptr<StagedArray> array_;
+  std::uint32_t height_ = 0, width_ = 0;
+  int channels_ = 1;
+  bool committed_ = false;
+};
+
 std::string lower(std::string s) {
   for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return s;
@@ -309,9 +393,10 @@ std::string format_extension(const std::string& format) {
   if (f == "numpy") return "npy";
   if (f == "tif") return "tif";
   if (f == "tiff" || f == "multipage tiff") return "tiff";
+  if (f == "png") return "png";
   throw Error(ErrorKind::Unsupported,
               fmt::format("output format '{}' is not supported yet by this version of ilpkit (supported: hdf5, "
-                          "compressed hdf5, numpy, tif, tiff, multipage tiff)",
+                          "compressed hdf5, numpy, tif, tiff, multipage tiff, png)",
                           format));
 }
 
@@ -323,6 +408,7 @@ std::unique_ptr<ImageWriter> open_image_writer(const std::string& format, ImageW
     return std::make_unique<Hdf5ImageWriter>(std::move(options));
   }
   if (f == "numpy") return std::make_unique<NpyWriter>(std::move(options));
+  if (f == "png") return std::make_unique<PngWriter>(std::move(options));
   return std::make_unique<TiffWriter>(std::move(options), f == "multipage tiff");
 }
 

@@ -69,7 +69,7 @@ TEST(Headless, OutputPathTemplates) {
             "o/{unknown}_Simple Segmentation.h5");
   EXPECT_EQ(output_path_for("o/{nickname}", info_for("/x/img.v2.tif", ""), ExportSource::Features, "hdf5"),
             "o/img.h5");
-  EXPECT_THROW(output_path_for("o/x", in, ExportSource::Features, "png"), Error);
+  EXPECT_THROW(output_path_for("o/x", in, ExportSource::Features, "n5"), Error);
   // ilastik's region placeholders, in the output's axis order (ilp-format.md §8.5).
   const ExportRegion region{"zyxc", {0, 0, 0, 0}, {5, 303, 384, 2}};
   EXPECT_EQ(output_path_for("o/{nickname}_{roi}_{x_start}-{x_stop}_{c_stop}.h5", in, ExportSource::Features, "numpy",
@@ -162,7 +162,7 @@ TEST(Headless, InputsThatDoNotFitTheProjectAreRefused) {
     EXPECT_EQ(e.kind(), ErrorKind::Usage);
   }
   req.input_axes.clear();
-  req.output_format = "png";  // not written yet
+  req.output_format = "n5";  // not written yet
   try {
     export_image(project, test::testdata("tiny_raw.h5/data"), req);
     FAIL();
@@ -202,7 +202,7 @@ TEST(Headless, CommandLineSpellingsAndExitCodes) {
     EXPECT_TRUE(std::all_of(all.data.begin(), all.data.end(), [](float v) { return v == 0.0f; }));
   }
   fs::remove(out);
-  EXPECT_EQ(run_cli(project + " --export_source=Probabilities --output_format=png --output_filename_format=" + out +
+  EXPECT_EQ(run_cli(project + " --export_source=Probabilities --output_format=n5 --output_filename_format=" + out +
                     " " + input),
             3);  // not yet
   EXPECT_EQ(run_cli(project + " --export_source=Probabilities --export_dtype=uint64 --output_filename_format=" + out +

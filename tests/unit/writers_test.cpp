@@ -3,6 +3,7 @@
 // numpy's documented .npy layout. Blocks arrive out of order; nothing appears under the final
 // name before commit, and an abandoned writer leaves no file.
 #include <gtest/gtest.h>
+#include <png.h>
 #include <tiffio.h>
 
 #include <cstring>
@@ -174,4 +175,31 @@ TEST(Writers, TiffRefusesAxesItCannotHold) {
   o.shape = {3, 4, 4, 1};
   EXPECT_THROW(open_image_writer("tiff", o), Error);  // 3 planes: that is a multipage tiff
   EXPECT_THROW(open_image_writer("png sequence", o), Error);
+  EXPECT_THROW(open_image_writer("png", o), Error);  // 3 planes; and float32 would not fit either
+}
+
+TEST(Writers, PngRoundTripsThroughLibpng) {
+  const std::string path = test::temp_path("seg.png");
+  ImageWriterOptions o;
+  o.path = path;
+  o.axes = "yxc";
+  o.shape = {5, 7, 3};
+  o.dtype = ValueType::UInt16;
+  auto w = open_image_writer("png", o);
+  write_volume(*w, 1, 5, 7, 3);
+  w->commit();
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  ASSERT_TRUE(png_image_begin_read_from_file(&image, path.c_str())) << image.message;
+  EXPECT_EQ(image.width, 7u);
+  EXPECT_EQ(image.height, 5u);
+  image.format = PNG_FORMAT_LINEAR_RGB;  // 16-bit samples, as stored (no gamma: linear)
+  std::vector<std::uint16_t> px(PNG_IMAGE_SIZE(image) / 2);
+  ASSERT_TRUE(png_image_finish_read(&image, nullptr, px.data(), 0, nullptr)) << image.message;
+  for (std::uint32_t y = 0; y < 5; ++y)
+    for (std::uint32_t x = 0; x < 7; ++x)
+      for (int c = 0; c < 3; ++c) EXPECT_EQ(px[(y * 7 + x) * 3 + static_cast<std::uint32_t>(c)], expected(c, 0, y, x));
+  fs::remove(path);
+  o.dtype = ValueType::Float32;
+  EXPECT_THROW(open_image_writer("png", o), Error);  // PNG holds 8/16-bit integers only
 }
