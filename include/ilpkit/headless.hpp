@@ -31,6 +31,7 @@ struct ExportRequest {
   std::optional<Normalization> normalize;
   std::string input_axes;           ///< empty: the training lane's axes (ilastik's default)
   bool impose_training_axes = true; ///< false: --ignore_training_axistags
+  char stack_along = 'z';           ///< --stack_along: axis of globbed / ':'-joined stacks
   BlockwiseOptions blockwise;
 };
 

@@ -23,6 +23,7 @@ struct ImageInfo {
   std::string axes_source;   ///< "axistags", "default", "tiff", "--input_axes", "training lane"
   Shape shape;               ///< extents in file order
   ValueType dtype = ValueType::UInt8;
+  std::string stack_nickname;  ///< stacks: ilastik's common prefix of the file names
 
   std::int64_t extent(char axis) const;  ///< 1 for absent axes
   ImageGeometry geometry() const;
@@ -43,10 +44,12 @@ class ImageSource {
   ImageInfo info_;
 };
 
-/// Opens "file.h5", "file.h5/internal/path" (also .hdf5, .hdf, .ilp) or a TIFF file. For HDF5
-/// without an internal path the file must hold exactly one dataset. Throws Error(Io) for missing
-/// files, Error(Format) for unreadable ones, Error(Unsupported) for other formats.
-std::unique_ptr<ImageSource> open_image(const std::string& spec);
+/// Opens "file.h5", "file.h5/internal/path" (also .hdf5, .hdf, .ilp), a TIFF, PNG or .npy file,
+/// or, as ilastik does, a stack of 2-D images: a glob ("dir/*.png", sorted) or a ':'-joined
+/// list, stacked along `stack_along` (z, t or c). For HDF5 without an internal path the file must
+/// hold exactly one dataset. Throws Error(Io) for missing files, Error(Format) for unreadable
+/// ones, Error(Unsupported) for other formats.
+std::unique_ptr<ImageSource> open_image(const std::string& spec, char stack_along = 'z');
 
 /// ilastik's export normalization (ilp-format.md §8.5): [input_min, input_max] ->
 /// [export_min, export_max].

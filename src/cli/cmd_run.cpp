@@ -33,6 +33,7 @@ struct RunOptions {
   std::string pipeline_result_drange, export_drange;
   std::string output_axis_order;
   std::string input_axes;
+  std::string stack_along = "z";
   std::string readonly;
   bool ignore_training_axistags = false;
   int threads = 0;
@@ -171,6 +172,9 @@ void run(const RunOptions& o) {
     req.normalize = Normalization{in_lo, in_hi, out_lo, out_hi};
   }
   req.input_axes = o.input_axes;
+  if (o.stack_along.size() != 1 || std::string("ztc").find(o.stack_along) == std::string::npos)
+    throw Error(ErrorKind::Usage, fmt::format("--stack_along '{}': expected z, t or c", o.stack_along));
+  req.stack_along = o.stack_along.front();
   req.impose_training_axes = !o.ignore_training_axistags;
   req.blockwise.threads = threads;
   if (!o.block_shape.empty()) req.blockwise.block_shape = parse_block_shape(o.block_shape);
@@ -209,7 +213,8 @@ void register_run(CLI::App& app) {
   cmd->add_flag("--headless", "Accepted for compatibility (ilpkit is always headless)");
   cmd->add_option("--project", opt->project, "The .ilp project")->required()->check(CLI::ExistingPath);
   cmd->add_option("inputs", opt->positional,
-                  "Input images: file.h5, file.h5/internal/path, or TIFF (one lane each; the project is loaded once)");
+                  "Input images: file.h5, file.h5/internal/path, TIFF, PNG, .npy, or a quoted glob / ':'-joined list "
+                  "of 2-D images as one stack (one lane each; the project is loaded once)");
   cmd->add_option("--raw_data,--raw-data", opt->raw_data, "Input images for the Raw Data role (instead of positional)");
   cmd->add_option("--export_source,--export-source", opt->export_source,
                   "Probabilities (default), \"Simple Segmentation\", Uncertainty, Features or Labels (case-insensitive)")
@@ -237,6 +242,10 @@ void register_run(CLI::App& app) {
                   "Output axes from txyzc (default: the input's axes with c appended)");
   cmd->add_option("--input_axes,--input-axes", opt->input_axes,
                   "Axes of the input data, e.g. yxc, zyx, tzyxc (default: the training lane's axes, as ilastik)");
+  cmd->add_option(opt->stack_along,
+                  "Axis along which a glob (\"dir/*.png\", quoted) or a ':'-joined list of 2-D images is stacked: "
+                  "z, t or c")
+      ->capture_default_str();
   cmd->add_flag("--ignore_training_axistags,--ignore-training-axistags", opt->ignore_training_axistags,
                 "Use the input file's own axis tags instead of the training lane's");
   cmd->add_option("--readonly", opt->readonly, "Accepted for compatibility (ilpkit run never modifies the project)")
@@ -249,7 +258,7 @@ void register_run(CLI::App& app) {
   cmd->add_flag("--progress", opt->progress, "Show progress even when stderr is not a terminal");
   // ilastik flags that later versions of ilpkit implement: refused by name, never ignored.
   for (const char* flag : {"--prediction_mask,--prediction-mask", "--cutout_subregion,--cutout-subregion",
-                           "--stack_along,--stack-along", "--distributed_block_roi,--distributed-block-roi",
+                           "--distributed_block_roi,--distributed-block-roi",
                            "--label-proportion,--label_proportion", "--tree-count,--tree_count",
                            "--variable-importance-path,--variable_importance_path", "--logfile"}) {
     std::string names = flag;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -26,6 +27,7 @@ ImageGeometry ImageInfo::geometry() const {
 }
 
 std::string ImageInfo::nickname() const {
+  if (!stack_nickname.empty()) return stack_nickname;
   std::string nick = fs::path(path).stem().string();
   if (!internal_path.empty()) {
     std::string inner = internal_path;
@@ -91,18 +93,107 @@ void scatter_to_planar(const float* src, const std::string& axes, const std::vec
   }
 }
 
+namespace {
+
+template <class T>
+void convert_run(const unsigned char* src, std::size_t n, float* dst) {
+  for (std::size_t i = 0; i < n; ++i) {
+    T v;
+    std::memcpy(&v, src + i * sizeof(T), sizeof(T));
+    dst[i] = static_cast<float>(v);
+  }
+}
+
+}  // namespace
+
+void convert_samples(ValueType type, const unsigned char* src, std::size_t n, float* dst) {
+  switch (type) {
+    case ValueType::UInt8: convert_run<std::uint8_t>(src, n, dst); break;
+    case ValueType::Int8: convert_run<std::int8_t>(src, n, dst); break;
+    case ValueType::UInt16: convert_run<std::uint16_t>(src, n, dst); break;
+    case ValueType::Int16: convert_run<std::int16_t>(src, n, dst); break;
+    case ValueType::UInt32: convert_run<std::uint32_t>(src, n, dst); break;
+    case ValueType::Int32: convert_run<std::int32_t>(src, n, dst); break;
+    case ValueType::UInt64: convert_run<std::uint64_t>(src, n, dst); break;
+    case ValueType::Int64: convert_run<std::int64_t>(src, n, dst); break;
+    case ValueType::Float32: convert_run<float>(src, n, dst); break;
+    case ValueType::Float64: convert_run<double>(src, n, dst); break;
+    default: throw Error(ErrorKind::Unsupported, "samples are not numbers");
+  }
+}
+
+void gather_region(const unsigned char* base, ValueType type, const std::vector<std::int64_t>& shape,
+                   const std::vector<std::int64_t>& begin, const std::vector<std::int64_t>& count, float* out) {
+  const std::size_t n = shape.size(), elem = element_size(type);
+  std::vector<std::int64_t> stride(n, 1);
+  for (std::size_t i = n - 1; i-- > 0;) stride[i] = stride[i + 1] * shape[i + 1];
+  std::int64_t outer = 1;
+  for (std::size_t i = 0; i + 1 < n; ++i) outer *= count[i];
+  const std::size_t inner = static_cast<std::size_t>(count[n - 1]);
+  std::vector<std::int64_t> idx(n, 0);
+  for (std::int64_t o = 0; o < outer; ++o, out += inner) {
+    std::int64_t off = begin[n - 1];
+    for (std::size_t i = 0; i + 1 < n; ++i) off += (begin[i] + idx[i]) * stride[i];
+    convert_samples(type, base + static_cast<std::size_t>(off) * elem, inner, out);
+    for (std::size_t i = n - 1; i-- > 0;) {
+      if (++idx[i] < count[i]) break;
+      idx[i] = 0;
+    }
+  }
+}
+
+void RegionSource::read(std::int64_t t, const Box& box, PlanarBlock& out) const {
+  const auto& axes = info_.axes;
+  std::vector<std::int64_t> begin(axes.size(), 0), count(info_.shape.begin(), info_.shape.end());
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    switch (axes[i]) {
+      case 't': begin[i] = t, count[i] = 1; break;
+      case 'z': begin[i] = box.begin[0], count[i] = box.extent(0); break;
+      case 'y': begin[i] = box.begin[1], count[i] = box.extent(1); break;
+      case 'x': begin[i] = box.begin[2], count[i] = box.extent(2); break;
+      default: break;
+    }
+  }
+  std::size_t total = 1;
+  for (auto c : count) total *= static_cast<std::size_t>(c);
+  std::vector<float> region(total);
+  read_region(begin, count, region.data());
+  out.reset(box, static_cast<int>(info_.extent('c')));
+  scatter_to_planar(region.data(), axes, count, out);
+}
+
 }  // namespace image_detail
 
-std::unique_ptr<ImageSource> open_image(const std::string& spec) {
+namespace {
+
+std::unique_ptr<ImageSource> open_one(const std::string& spec) {
   auto hdf5 = image_detail::split_hdf5_path(spec);
   if (hdf5) return image_detail::open_hdf5_image(hdf5->first, hdf5->second);
   std::string ext = fs::path(spec).extension().string();
   for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   if (ext == ".tif" || ext == ".tiff") return image_detail::open_tiff_image(spec);
+  if (ext == ".png") return image_detail::open_png_image(spec);
+  if (ext == ".npy") return image_detail::open_npy_image(spec);
   std::error_code ec;
   if (!fs::exists(spec, ec)) throw Error(ErrorKind::Io, fmt::format("{}: no such file", spec));
   throw Error(ErrorKind::Unsupported,
-              fmt::format("{}: unsupported input format '{}' (this version reads HDF5 and TIFF)", spec, ext));
+              fmt::format("{}: unsupported input format '{}' (ilpkit reads HDF5, TIFF, PNG and .npy)", spec, ext));
+}
+
+}  // namespace
+
+std::unique_ptr<ImageSource> open_image(const std::string& spec, char stack_along) {
+  // ilastik: a glob or an os.pathsep-joined list is one dataset, a stack.
+  std::error_code ec;
+  const auto hdf5 = image_detail::split_hdf5_path(spec);
+  const bool stack = spec.find_first_of("*?[:") != std::string::npos && !fs::exists(spec, ec) &&
+                     !(hdf5 && fs::exists(hdf5->first, ec));
+  if (!stack) return open_one(spec);
+  const auto files = image_detail::expand_stack_spec(spec);
+  if (files.size() == 1) return open_one(files.front());
+  std::vector<std::unique_ptr<ImageSource>> slices;
+  for (const auto& f : files) slices.push_back(open_one(f));
+  return image_detail::stack_images(std::move(slices), stack_along, spec);
 }
 
 }  // namespace ilpkit

@@ -175,7 +175,7 @@ ExportResult export_image(const Project& project, const std::string& input, cons
     predictor.emplace(*project.classifier, project.label_classes.size());
   }
 
-  auto source = open_image(input);
+  auto source = open_image(input, req.stack_along);
   ExportResult result;
   result.input = input;
   const DatasetInfo* training = training_raw(project);

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+#include <png.h>
 #include <tiffio.h>
 
 #include "hdf5.hpp"
@@ -239,4 +241,217 @@ TEST(ImageIo, WriterStoresAxisOrderAttributesAndKeepsOtherDatasets) {
   }
   EXPECT_FALSE(fs::exists(other));
   fs::remove(file);
+}
+
+namespace {
+
+// Pixel (page p, y, x, sample s) of the synthetic test images.
+std::uint16_t probe_value(int p, int y, int x, int s) { return static_cast<std::uint16_t>(p * 10007 + y * 131 + x * 3 + s); }
+
+// Tiled or stripped, contiguous or planar-separate multi-page uint16 TIFF written with libtiff.
+void write_layout_tiff(const std::string& path, int pages, int spp, std::uint32_t w, std::uint32_t h, bool tiled,
+                       bool separate) {
+  TIFF* t = TIFFOpen(path.c_str(), "w");
+  ASSERT_NE(t, nullptr);
+  for (int p = 0; p < pages; ++p) {
+    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
+    TIFFSetField(t, TIFFTAG_IMAGELENGTH, h);
+    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, spp);
+    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 16);
+    TIFFSetField(t, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_UINT);
+    TIFFSetField(t, TIFFTAG_PLANARCONFIG, separate ? PLANARCONFIG_SEPARATE : PLANARCONFIG_CONTIG);
+    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+    TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
+    const int planes = separate ? spp : 1, per = separate ? 1 : spp;
+    if (tiled) {
+      TIFFSetField(t, TIFFTAG_TILEWIDTH, 16);
+      TIFFSetField(t, TIFFTAG_TILELENGTH, 16);
+      std::vector<std::uint16_t> tile(static_cast<std::size_t>(16 * 16 * per));
+      for (int s = 0; s < planes; ++s)
+        for (std::uint32_t y0 = 0; y0 < h; y0 += 16)
+          for (std::uint32_t x0 = 0; x0 < w; x0 += 16) {
+            for (int y = 0; y < 16; ++y)
+              for (int x = 0; x < 16; ++x)
+                for (int k = 0; k < per; ++k)
+                  tile[static_cast<std::size_t>((y * 16 + x) * per + k)] =
+                      probe_value(p, static_cast<int>(y0) + y, static_cast<int>(x0) + x, separate ? s : k);
+            TIFFWriteTile(t, tile.data(), x0, y0, 0, static_cast<std::uint16_t>(s));
+          }
+    } else {
+      TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 3 + p);  // pages may differ in strip layout
+      std::vector<std::uint16_t> row(static_cast<std::size_t>(w * per));
+      for (int s = 0; s < planes; ++s)
+        for (std::uint32_t y = 0; y < h; ++y) {
+          for (std::uint32_t x = 0; x < w; ++x)
+            for (int k = 0; k < per; ++k)
+              row[x * per + k] = probe_value(p, static_cast<int>(y), static_cast<int>(x), separate ? s : k);
+          TIFFWriteScanline(t, row.data(), y, static_cast<std::uint16_t>(s));
+        }
+    }
+    TIFFWriteDirectory(t);
+  }
+  TIFFClose(t);
+}
+
+// Reads boxes that straddle strips/tiles and checks every sample against probe_value.
+void expect_boxes_match(const ImageSource& src, int spp) {
+  const auto g = src.info().geometry();
+  const std::vector<Box> boxes = {
+      Box{{0, 0, 0}, {g.z, g.y, g.x}}, Box{{1, 5, 7}, {g.z, 22, 30}}, Box{{g.z - 1, 15, 16}, {g.z, 17, 33}}};
+  for (const auto& box : boxes) {
+    PlanarBlock b;
+    src.read(0, box, b);
+    ASSERT_EQ(b.channels, spp);
+    for (int c = 0; c < spp; ++c)
+      for (std::int64_t z = box.begin[0]; z < box.end[0]; ++z)
+        for (std::int64_t y = box.begin[1]; y < box.end[1]; ++y)
+          for (std::int64_t x = box.begin[2]; x < box.end[2]; ++x) {
+            const float got = b.channel(c)[((z - box.begin[0]) * box.extent(1) + (y - box.begin[1])) * box.extent(2) +
+                                           (x - box.begin[2])];
+            ASSERT_EQ(got, probe_value(static_cast<int>(z), static_cast<int>(y), static_cast<int>(x), c))
+                << "c " << c << " z " << z << " y " << y << " x " << x;
+          }
+  }
+}
+
+}  // namespace
+
+TEST(ImageIo, TiffStripsTilesAndPlanesAreReadByRegion) {
+  const std::string file = test::temp_path("layout.tif");
+  for (bool tiled : {false, true})
+    for (bool separate : {false, true}) {
+      SCOPED_TRACE(fmt::format("tiled {} separate {}", tiled, separate));
+      write_layout_tiff(file, 3, 2, 37, 29, tiled, separate);
+      auto src = open_image(file);
+      EXPECT_EQ(src->info().axes, "zyxc");
+      EXPECT_EQ(src->info().shape, (Shape{3, 29, 37, 2}));
+      expect_boxes_match(*src, 2);
+    }
+  fs::remove(file);
+}
+
+TEST(ImageIo, PngGreyAndColourAndSixteenBit) {
+  const std::string file = test::temp_path("img.png");
+  auto write_png = [&](png_uint_32 format, int channels, bool sixteen) -> std::vector<float> {
+    png_image img{};
+    img.version = PNG_IMAGE_VERSION;
+    img.width = 37;
+    img.height = 29;
+    img.format = format;
+    std::vector<std::uint16_t> px16(37 * 29 * static_cast<std::size_t>(channels));
+    std::vector<std::uint8_t> px8(px16.size());
+    for (int y = 0; y < 29; ++y)
+      for (int x = 0; x < 37; ++x)
+        for (int c = 0; c < channels; ++c) {
+          const auto i = static_cast<std::size_t>((y * 37 + x) * channels + c);
+          px16[i] = probe_value(0, y, x, c);
+          px8[i] = static_cast<std::uint8_t>(probe_value(0, y, x, c) & 0xff);
+        }
+    EXPECT_TRUE(png_image_write_to_file(&img, file.c_str(), 0, sixteen ? static_cast<const void*>(px16.data()) : px8.data(),
+                                        0, nullptr));
+    return sixteen ? std::vector<float>(px16.begin(), px16.end()) : std::vector<float>(px8.begin(), px8.end());
+  };
+  // png_image writes 16-bit data only for linear formats; grey 16-bit without alpha keeps values.
+  auto expected = write_png(PNG_FORMAT_LINEAR_Y, 1, true);
+  auto src = open_image(file);
+  EXPECT_EQ(src->info().axes, "yx");
+  EXPECT_EQ(src->info().dtype, ValueType::UInt16);
+  auto b = read_whole(*src);
+  EXPECT_EQ(std::vector<float>(b.data.begin(), b.data.end()), expected);
+
+  expected = write_png(PNG_FORMAT_RGB, 3, false);
+  src = open_image(file);
+  EXPECT_EQ(src->info().axes, "yxc");
+  EXPECT_EQ(src->info().shape, (Shape{29, 37, 3}));
+  EXPECT_EQ(src->info().dtype, ValueType::UInt8);
+  Box box{{0, 3, 4}, {1, 20, 30}};
+  PlanarBlock part;
+  src->read(0, box, part);
+  for (int c = 0; c < 3; ++c)
+    for (std::int64_t y = 3; y < 20; ++y)
+      for (std::int64_t x = 4; x < 30; ++x)
+        ASSERT_EQ(part.channel(c)[(y - 3) * 26 + (x - 4)], expected[static_cast<std::size_t>((y * 37 + x) * 3 + c)]);
+
+  std::ofstream(file) << "\x89PNG\r\n\x1a\n truncated";
+  try {
+    open_image(file);
+    FAIL() << "a truncated PNG was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("img.png"), std::string::npos) << e.what();
+  }
+  fs::remove(file);
+}
+
+TEST(ImageIo, NpyArraysAreReadWithDefaultAxes) {
+  const std::string file = test::temp_path("img.npy");
+  auto write_npy = [&](const std::string& descr, const std::string& shape, const std::vector<unsigned char>& data,
+                       bool fortran = false) {
+    std::string header = "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") +
+                         ", 'shape': (" + shape + "), }";
+    while ((10 + header.size() + 1) % 64) header += ' ';
+    header += '\n';
+    std::ofstream out(file, std::ios::binary);
+    out.write("\x93NUMPY\x01\x00", 8);
+    const auto len = static_cast<std::uint16_t>(header.size());
+    out.put(static_cast<char>(len & 0xff)).put(static_cast<char>(len >> 8));
+    out << header;
+    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+  };
+  std::vector<std::int16_t> v(2 * 5 * 7);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<std::int16_t>(static_cast<int>(i) * 97 - 3000);
+  write_npy("<i2", "2, 5, 7", as_bytes(v));
+  auto src = open_image(file);
+  EXPECT_EQ(src->info().axes, default_axes(Shape{2, 5, 7}));
+  EXPECT_EQ(src->info().dtype, ValueType::Int16);
+  src->set_axes("zyx", "--input_axes");
+  Box box{{1, 1, 2}, {2, 4, 6}};
+  PlanarBlock b;
+  src->read(0, box, b);
+  for (std::int64_t y = 1; y < 4; ++y)
+    for (std::int64_t x = 2; x < 6; ++x)
+      ASSERT_EQ(b.data[static_cast<std::size_t>((y - 1) * 4 + (x - 2))], v[static_cast<std::size_t>(35 + y * 7 + x)]);
+
+  write_npy("<i2", "2, 5, 7", std::vector<unsigned char>(20));  // shorter than the header says
+  EXPECT_THROW(open_image(file), Error);
+  write_npy(">f4", "5, 7", std::vector<unsigned char>(140));
+  EXPECT_THROW(open_image(file), Error);
+  write_npy("<i2", "5, 7", std::vector<unsigned char>(70), true);
+  EXPECT_THROW(open_image(file), Error);
+  fs::remove(file);
+}
+
+TEST(ImageIo, GlobsAndListsStackTwoDimensionalImages) {
+  const fs::path dir = test::temp_path("stack");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::vector<std::uint8_t> px(6 * 4 * 2);
+  for (int s = 0; s < 3; ++s) {
+    for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<std::uint8_t>(s * 50 + static_cast<int>(i));
+    write_tiff((dir / fmt::format("cells_t{}.tif", s)).string(), 1, 2, 8, SAMPLEFORMAT_UINT, 6, 4, as_bytes(px));
+  }
+  auto value = [](int s, std::int64_t y, std::int64_t x, int c) { return static_cast<float>(s * 50 + (y * 6 + x) * 2 + c); };
+  // Written out of order on purpose: glob matches are sorted.
+  auto z = open_image((dir / "cells_t*.tif").string());
+  EXPECT_EQ(z->info().axes, "zyxc");
+  EXPECT_EQ(z->info().shape, (Shape{3, 4, 6, 2}));
+  EXPECT_EQ(z->info().nickname(), "cells_t");
+  auto b = read_whole(*z);
+  for (int s = 0; s < 3; ++s) EXPECT_EQ(b.channel(1)[s * 24 + 1 * 6 + 2], value(s, 1, 2, 1));
+
+  auto t = open_image((dir / "cells_t*.tif").string(), 't');
+  EXPECT_EQ(t->info().axes, "tyxc");
+  EXPECT_EQ(read_whole(*t, 2).channel(0)[7], value(2, 1, 1, 0));
+
+  const std::string list = (dir / "cells_t2.tif").string() + ":" + (dir / "cells_t0.tif").string();
+  auto c = open_image(list, 'c');
+  EXPECT_EQ(c->info().axes, "yxc");
+  EXPECT_EQ(c->info().shape, (Shape{4, 6, 4}));
+  b = read_whole(*c);
+  EXPECT_EQ(b.channel(1)[9], value(2, 1, 3, 1));  // list order, not sorted
+  EXPECT_EQ(b.channel(2)[9], value(0, 1, 3, 0));
+
+  EXPECT_THROW(open_image((dir / "nothing*.tif").string()), Error);
+  write_tiff((dir / "cells_t9.tif").string(), 1, 1, 8, SAMPLEFORMAT_UINT, 6, 4, std::vector<unsigned char>(24));
+  EXPECT_THROW(open_image((dir / "cells_t*.tif").string()), Error);  // channel count differs
+  fs::remove_all(dir);
 }
