@@ -2,14 +2,18 @@
 // Generates the small projects under testdata/ (run: build/make_testdata testdata). Every file
 // is built from scratch here, following ../shared/spec/ilp-format.md, so the unit tests know
 // exactly what each one holds. Re-running gives the same content; review diffs before committing.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <random>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "ilpkit/axes.hpp"
 #include "ilpkit/error.hpp"
+#include "ilpkit/image.hpp"
 #include "ilpkit/ilp.hpp"
 #include "ilpkit/tree.hpp"
 
@@ -202,6 +206,145 @@ IlpTree legacy_06() {
   return t;
 }
 
+// --- The demo (tools/demo): two microscope-like images of bright cells and a project whose
+// only content is scribble labels on the first; `ilpkit train` learns from them.
+
+struct Cell {
+  double x, y, r;
+};
+
+struct CellImage {
+  std::int64_t height, width;
+  std::vector<std::uint8_t> pixels;
+  std::vector<Cell> cells;
+};
+
+// Bright discs with soft edges and a darker rim on an uneven background, plus camera noise.
+CellImage cell_image(std::int64_t height, std::int64_t width, unsigned seed) {
+  CellImage img{height, width, {}, {}};
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> ux(8, static_cast<double>(width) - 8), uy(8, static_cast<double>(height) - 8),
+      ur(5, 11);
+  for (int tries = 0; tries < 4000 && img.cells.size() < static_cast<std::size_t>(height * width / 900); ++tries) {
+    Cell c{ux(rng), uy(rng), ur(rng)};
+    bool free = std::all_of(img.cells.begin(), img.cells.end(), [&](const Cell& o) {
+      return std::hypot(c.x - o.x, c.y - o.y) > c.r + o.r + 3;
+    });
+    if (free) img.cells.push_back(c);
+  }
+  std::normal_distribution<double> noise(0, 7);
+  img.pixels.resize(static_cast<std::size_t>(height * width));
+  for (std::int64_t y = 0; y < height; ++y)
+    for (std::int64_t x = 0; x < width; ++x) {
+      double v = 50 + 18 * std::sin(0.012 * static_cast<double>(x) + 0.02 * static_cast<double>(y));
+      for (const Cell& c : img.cells) {
+        const double d = std::hypot(static_cast<double>(x) - c.x, static_cast<double>(y) - c.y) / c.r;
+        if (d < 1.25) v += d < 1 ? 110 * (1 - 0.4 * d * d) : -25 * (1.25 - d) * 4;
+      }
+      img.pixels[static_cast<std::size_t>(y * width + x)] =
+          static_cast<std::uint8_t>(std::clamp(std::lround(v + noise(rng)), 0L, 255L));
+    }
+  return img;
+}
+
+// Scribbles as a user draws them: short strokes, two pixels wide, across some cells (label 2)
+// and through empty background (label 1); one label block per stroke.
+void scribbles(Node& lane, const CellImage& img) {
+  int block = 0;
+  auto stroke = [&](std::int64_t y, std::int64_t x0, std::int64_t x1, std::uint8_t label) {
+    const std::int64_t w = x1 - x0;
+    std::vector<std::uint8_t> data(static_cast<std::size_t>(2 * w), label);
+    char name[16];
+    std::snprintf(name, sizeof name, "block%04d", block++);
+    lane.add_child(Node::make_dataset(
+        name, Value::numeric(ValueType::UInt8, {2, static_cast<std::uint64_t>(w), 1}, std::move(data))));
+    Node& b = *lane.child(name);
+    b.set_attribute("blockSlice", text("[" + std::to_string(y) + ":" + std::to_string(y + 2) + "," +
+                                       std::to_string(x0) + ":" + std::to_string(x1) + ",0:1]"));
+    b.set_attribute("axistags", Value::string(axistags_json("yxc"), StringForm::VarUtf8));
+  };
+  for (std::size_t i = 0; i < img.cells.size(); i += 3) {
+    const Cell& c = img.cells[i];
+    const auto y = static_cast<std::int64_t>(c.y), half = static_cast<std::int64_t>(c.r * 0.6);
+    stroke(y, static_cast<std::int64_t>(c.x) - half, static_cast<std::int64_t>(c.x) + half, 2);
+  }
+  auto far_from_cells = [&](std::int64_t y, std::int64_t x) {
+    return std::all_of(img.cells.begin(), img.cells.end(), [&](const Cell& c) {
+      return std::hypot(static_cast<double>(x) - c.x, static_cast<double>(y) - c.y) > c.r + 5;
+    });
+  };
+  int strokes = 0;
+  for (std::int64_t y = 10; y + 2 < img.height && strokes < 12; y += 19)
+    for (std::int64_t x = 6; x + 24 < img.width && strokes < 12; x += 37) {
+      bool clear = true;
+      for (std::int64_t k = 0; k < 24 && clear; ++k) clear = far_from_cells(y, x + k) && far_from_cells(y + 1, x + k);
+      if (clear) {
+        stroke(y, x, x + 24, 1);
+        ++strokes;
+      }
+    }
+}
+
+void demo(const fs::path& dir) {
+  fs::create_directories(dir / "demo");
+  const CellImage train = cell_image(256, 256, 7), test = cell_image(256, 384, 8);
+  IlpTree raw;
+  raw.root->add_child(Node::make_dataset("data", Value::numeric(ValueType::UInt8, {256, 256}, train.pixels)));
+  raw.root->child("data")->set_attribute("axistags", text(axistags_json("yx")));
+  write_tree(raw, (dir / "demo" / "cells_train.h5").string());
+
+  // The second image as a PNG, written through ilpkit's own export writer.
+  ImageWriterOptions o;
+  o.path = (dir / "demo" / "cells_test.png").string();
+  o.axes = "yxc";
+  o.shape = {test.height, test.width, 1};
+  o.dtype = ValueType::UInt8;
+  auto png = open_image_writer("png", o);
+  PlanarBlock block;
+  block.reset(Box{{0, 0, 0}, {1, test.height, test.width}}, 1);
+  std::copy(test.pixels.begin(), test.pixels.end(), block.data.data());
+  png->write(0, block);
+  png->commit();
+  // Its truth in Simple Segmentation's values (1 background, 2 cells), for the demo's test.
+  o.path = (dir / "demo" / "cells_test_truth.png").string();
+  auto truth = open_image_writer("png", o);
+  for (std::int64_t y = 0; y < test.height; ++y)
+    for (std::int64_t x = 0; x < test.width; ++x) {
+      const bool inside = std::any_of(test.cells.begin(), test.cells.end(), [&](const Cell& c) {
+        return std::hypot(static_cast<double>(x) - c.x, static_cast<double>(y) - c.y) < c.r;
+      });
+      block.data.data()[y * test.width + x] = inside ? 2.0f : 1.0f;
+    }
+  truth->write(0, block);
+  truth->commit();
+
+  IlpTree t;
+  Node& root = *t.root;
+  put(root, "ilastikVersion", text("1.4.2"));
+  put(root, "workflowName", text("Pixel Classification"));
+  put(root, "time", text("Sun Nov 22 11:00:00 2026"));
+  input_header(root);
+  Node& info_node = info(root, "lane0000", "RelativeFilesystemDatasetInfo", "cells_train.h5/data", "yx", {256, 256});
+  info_node.add_child(Node::make_dataset("nickname", text("cells_train-data")));
+  Node& f = group(root, "FeatureSelections");
+  put(f, "StorageVersion", Value::string("0.1", StringForm::VarUtf8));
+  put(f, "FeatureIds", Value::strings({"GaussianSmoothing", "LaplacianOfGaussian", "GaussianGradientMagnitude",
+                                        "DifferenceOfGaussians", "StructureTensorEigenvalues",
+                                        "HessianOfGaussianEigenvalues"}));
+  put(f, "Scales", Value::from_vector(std::vector<double>{0.3, 0.7, 1.0, 1.6, 3.5, 5.0, 10.0}));
+  // A typical user's choice: a few scales of each feature up to 3.5.
+  std::vector<bool> m(42, false);
+  for (int feature = 0; feature < 6; ++feature)
+    for (int scale : {1, 3, 4}) m[static_cast<std::size_t>(feature * 7 + scale)] = true;
+  put(f, "SelectionMatrix", Value::bools(m, {6, 7}));
+  put(f, "ComputeIn2d", Value::bools(std::vector<bool>(7, true)));
+  Node& pc = group(root, "PixelClassification");
+  label_metadata(pc);
+  scribbles(group(group(pc, "LabelSets"), "labels000"), train);
+  put(pc, "ClassifierFactory", text(py3_factory(100, 2)));
+  write_tree(t, (dir / "demo" / "cells.ilp").string());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -213,6 +356,7 @@ int main(int argc, char** argv) {
     fs::path dir(argv[1]);
     fs::create_directories(dir / "malformed");
     tiny_raw(dir);
+    demo(dir);
     write_tree(minimal_14(), (dir / "minimal_14.ilp").string());
     write_tree(legacy_12(), (dir / "legacy_12.ilp").string());
     write_tree(legacy_06(), (dir / "legacy_06.ilp").string());

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <filesystem>
 
 #include "hdf5.hpp"
@@ -273,5 +274,43 @@ TEST(Headless, InterruptedRunLeavesNoOutput) {
   EXPECT_FALSE(fs::exists(out));
   for (const auto& e : fs::directory_iterator(dir))
     EXPECT_EQ(e.path().filename().string().rfind("out.h5", 0), std::string::npos) << "left behind: " << e.path();
+  fs::remove_all(dir);
+}
+
+// The bundled demo end to end: a classifier trained only from the scribbles in
+// testdata/demo/cells.ilp must find the cells of the second image, whose truth the generator
+// wrote (tools/make_testdata.cpp). Input PNG, output PNG, as tools/demo runs it.
+TEST(Headless, DemoScribblesTrainAClassifierThatFindsTheCells) {
+  const fs::path dir = test::temp_path("demo");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const char* f : {"cells.ilp", "cells_train.h5"}) fs::copy_file(test::testdata(std::string("demo/") + f), dir / f);
+  const std::string trained = (dir / "trained.ilp").string();
+  const std::string train = std::string(ILPKIT_EXE) + " train " + (dir / "cells.ilp").string() + " -o " + trained +
+                            " --seed 3 >/dev/null 2>&1";
+  ASSERT_EQ(std::system(train.c_str()), 0);
+  const std::string seg = (dir / "seg.png").string();
+  ASSERT_EQ(run_cli("--headless --project=" + trained + " '--export_source=Simple Segmentation' --output_format=png "
+                    "--output_filename_format=" + seg + " " + test::testdata("demo/cells_test.png")),
+            0);
+  const PlanarBlock got = read_whole(*open_image(seg));
+  const PlanarBlock truth = read_whole(*open_image(test::testdata("demo/cells_test_truth.png")));
+  ASSERT_EQ(got.data.size(), truth.data.size());
+  std::size_t agree = 0, cells = 0, cells_found = 0, called_cells = 0;
+  for (std::size_t i = 0; i < got.data.size(); ++i) {
+    agree += got.data[i] == truth.data[i];
+    cells += truth.data[i] == 2.0f;
+    called_cells += got.data[i] == 2.0f;
+    cells_found += truth.data[i] == 2.0f && got.data[i] == 2.0f;
+  }
+  const double accuracy = static_cast<double>(agree) / static_cast<double>(got.data.size());
+  const double recall = static_cast<double>(cells_found) / static_cast<double>(cells);
+  const double precision = static_cast<double>(cells_found) / static_cast<double>(called_cells);
+  std::cout << "demo: " << accuracy * 100 << " % of pixels agree with the truth, " << recall * 100
+            << " % of cell pixels found, " << precision * 100 << " % of pixels called cells are cells\n";
+  // The misses are the cells' soft rims, where the truth's hard edge is a matter of definition.
+  EXPECT_GE(accuracy, 0.96);
+  EXPECT_GE(recall, 0.88);
+  EXPECT_GE(precision, 0.95);
   fs::remove_all(dir);
 }
