@@ -2,15 +2,14 @@
 // `ilpkit run`: ilastik's headless command line for Pixel Classification, same flag spellings
 // (--x=y and --x y, underscores or dashes). Flags ilastik has but this version does not
 // implement yet are refused by name rather than ignored.
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "report.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/headless.hpp"
 #include "ilpkit/ilp.hpp"
@@ -40,6 +39,7 @@ struct RunOptions {
   std::string block_shape;
   bool quiet = false;
   bool progress = false;
+  std::string log_format = "text";
   bool retrain = false;
   std::uint64_t seed = 0;
   std::vector<std::string> not_yet;  ///< ilastik flags given that this version does not implement
@@ -120,6 +120,8 @@ int default_threads() {
 }
 
 void run(const RunOptions& o) {
+  current_log_format() = parse_log_format(o.log_format);
+  Reporter report(current_log_format(), o.quiet, o.progress);
   if (!o.not_yet.empty())
     throw Error(ErrorKind::Unsupported,
                 fmt::format("{} {} not supported yet by this version of ilpkit", fmt::join(o.not_yet, ", "),
@@ -146,12 +148,15 @@ void run(const RunOptions& o) {
     to.seed = o.seed;
     to.threads = threads;
     project.classifier = with_context("training from the project's labels", [&] { return train_classifier(samples, to); });
-    if (!o.quiet)
-      std::cerr << fmt::format("ilpkit: trained {} trees in {} forest(s) on {} labelled pixels ({} features) in {:.2f} s{}\n",
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    report.message(fmt::format("ilpkit: trained {} trees in {} forest(s) on {} labelled pixels ({} features) in {:.2f} s{}",
                                project.classifier->tree_count(), project.classifier->forests.size(), samples.size(),
-                               samples.feature_count,
-                               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-                               untrained && !o.retrain ? " (the project had no classifier)" : "");
+                               samples.feature_count, seconds,
+                               untrained && !o.retrain ? " (the project had no classifier)" : ""),
+                   {{"event", "trained"}, {"trees", project.classifier->tree_count()},
+                    {"forests", project.classifier->forests.size()}, {"samples", samples.size()},
+                    {"features", samples.feature_count}, {"seconds", seconds},
+                    {"reason", o.retrain ? "--retrain" : "the project had no classifier"}});
   }
   ExportRequest req;
   req.source = parse_export_source(o.export_source);
@@ -178,23 +183,23 @@ void run(const RunOptions& o) {
   req.impose_training_axes = !o.ignore_training_axistags;
   req.blockwise.threads = threads;
   if (!o.block_shape.empty()) req.blockwise.block_shape = parse_block_shape(o.block_shape);
-  const bool show_progress = !o.quiet && (o.progress || ::isatty(STDERR_FILENO));
-
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const auto start = std::chrono::steady_clock::now();
-    if (show_progress)
+    report.start_input();
+    if (report.shows_progress())
       req.blockwise.progress = [&](std::size_t done, std::size_t total) {
-        std::fprintf(stderr, "\r%s [%zu/%zu]: %zu/%zu blocks", inputs[i].c_str(), i + 1, inputs.size(), done, total);
-        if (done == total) std::fprintf(stderr, "\n");
+        report.progress(inputs[i], i, inputs.size(), done, total);
       };
     ExportResult r = with_context(fmt::format("exporting {}", inputs[i]), [&] { return export_image(project, inputs[i], req); });
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!o.quiet)
-      std::cerr << fmt::format("ilpkit: {} -> {}{} ({} {} {}, {:.2f} s)\n", r.input, r.output_path,
-                               r.internal_path.empty() ? ""
-                               : r.internal_path.front() == '/' ? r.internal_path
-                                                                : "/" + r.internal_path,
-                               to_string(r.dtype), r.axes, fmt::join(r.shape, "×"), seconds);
+    const std::string dataset = r.internal_path.empty()            ? ""
+                                : r.internal_path.front() == '/' ? r.internal_path
+                                                                 : "/" + r.internal_path;
+    report.message(fmt::format("ilpkit: {} -> {}{} ({} {} {}, {:.2f} s)", r.input, r.output_path, dataset,
+                               to_string(r.dtype), r.axes, fmt::join(r.shape, "×"), seconds),
+                   {{"event", "exported"}, {"input", r.input}, {"index", i}, {"inputs", inputs.size()},
+                    {"output", r.output_path}, {"dataset", dataset}, {"dtype", to_string(r.dtype)}, {"axes", r.axes},
+                    {"shape", r.shape}, {"seconds", seconds}});
   }
 }
 
@@ -255,7 +260,11 @@ void register_run(CLI::App& app) {
   cmd->add_option("--block-shape,--block_shape", opt->block_shape,
                   "Block extents y,x or z,y,x (default: chosen from the image and the feature halo)");
   cmd->add_flag("--quiet,-q", opt->quiet, "No progress and no summary line");
-  cmd->add_flag("--progress", opt->progress, "Show progress even when stderr is not a terminal");
+  cmd->add_flag("--progress", opt->progress,
+                "Show progress even when stderr is not a terminal (then one line per 10 %)");
+  cmd->add_option("--log-format,--log_format", opt->log_format,
+                  "text, or json: one JSON object per line on stderr (events trained, progress, exported, error)")
+      ->capture_default_str();
   // ilastik flags that later versions of ilpkit implement: refused by name, never ignored.
   for (const char* flag : {"--prediction_mask,--prediction-mask", "--cutout_subregion,--cutout-subregion",
                            "--distributed_block_roi,--distributed-block-roi",

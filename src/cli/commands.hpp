@@ -2,6 +2,9 @@
 // Each subcommand registers itself on the CLI11 app; main.cpp only wires them.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include <CLI/CLI.hpp>
 
 namespace ilpkit::cli {
@@ -9,6 +12,10 @@ namespace ilpkit::cli {
 void register_inspect(CLI::App& app);
 void register_run(CLI::App& app);
 void register_train(CLI::App& app);
+
+/// One line for arguments CLI11 did not expect, with the nearest flag name as a suggestion.
+std::string describe_unknown_arguments(const CLI::App& app, const std::string& subcommand,
+                                       const std::vector<std::string>& unknown);
 
 /// Exit codes (documented in README.md).
 enum ExitCode : int {

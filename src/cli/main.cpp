@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "report.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/parallel.hpp"
 #include "ilpkit/version.hpp"
@@ -18,10 +19,21 @@ extern "C" void on_stop_signal(int sig) {
   std::signal(sig, SIG_DFL);
 }
 
+// One line on stderr, as text or as a JSON event; returns the exit code.
+int fail(int code, const std::string& message) {
+  using namespace ilpkit::cli;
+  if (current_log_format() == LogFormat::Json)
+    emit_json({{"event", "error"}, {"message", message}, {"exit_code", code}});
+  else
+    std::cerr << "ilpkit: error: " << message << '\n';
+  return code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace ilpkit::cli;
+  using ilpkit::cli::LogFormat;
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   CLI::App app{"ilpkit: run, retrain, inspect and repair ilastik Pixel Classification projects without ilastik"};
@@ -30,27 +42,40 @@ int main(int argc, char** argv) {
   register_inspect(app);
   register_run(app);
   register_train(app);
+  // Parse errors are reported in the format asked for, so look for it before parsing.
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--log-format=json" || a == "--log_format=json" ||
+        ((a == "--log-format" || a == "--log_format") && i + 1 < argc && std::string(argv[i + 1]) == "json"))
+      current_log_format() = LogFormat::Json;
+  }
   try {
     app.parse(argc, argv);
+  } catch (const CLI::ExtrasError&) {
+    // CLI11 names the extras only in its message; collect them from argv instead.
+    const std::string sub = argc > 1 ? argv[1] : "";
+    std::vector<std::string> unknown;
+    if (const CLI::App* s = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front())
+      unknown = s->remaining();
+    if (unknown.empty()) unknown = app.remaining();
+    return fail(kExitUsage, describe_unknown_arguments(app, sub, unknown));
   } catch (const CLI::ParseError& e) {
+    if (current_log_format() == LogFormat::Json && e.get_exit_code() != 0) return fail(kExitUsage, e.what());
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   } catch (const ilpkit::Error& e) {
-    std::cerr << "ilpkit: error: " << e.what() << '\n';
     switch (e.kind()) {
-      case ilpkit::ErrorKind::Usage: return kExitUsage;
-      case ilpkit::ErrorKind::Unsupported: return kExitUnsupported;
-      case ilpkit::ErrorKind::Io: return kExitIo;
-      case ilpkit::ErrorKind::Format: return kExitFormat;
-      case ilpkit::ErrorKind::Internal: return kExitInternal;
-      case ilpkit::ErrorKind::Interrupted: return kExitInterrupted;
+      case ilpkit::ErrorKind::Usage: return fail(kExitUsage, e.what());
+      case ilpkit::ErrorKind::Unsupported: return fail(kExitUnsupported, e.what());
+      case ilpkit::ErrorKind::Io: return fail(kExitIo, e.what());
+      case ilpkit::ErrorKind::Format: return fail(kExitFormat, e.what());
+      case ilpkit::ErrorKind::Internal: return fail(kExitInternal, e.what());
+      case ilpkit::ErrorKind::Interrupted: return fail(kExitInterrupted, e.what());
     }
   } catch (const std::bad_alloc&) {
-    std::cerr << "ilpkit: error: out of memory\n";
-    return kExitInternal;
+    return fail(kExitInternal, "out of memory");
   } catch (const std::exception& e) {
-    std::cerr << "ilpkit: internal error: " << e.what() << '\n';
-    return kExitInternal;
+    return fail(kExitInternal, std::string("internal error: ") + e.what());
   }
   return kExitOk;
 }

@@ -13,6 +13,8 @@
 #include <iostream>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "hdf5.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/headless.hpp"
@@ -46,6 +48,17 @@ int run_cli(const std::string& args) {
   const std::string cmd = std::string(ILPKIT_EXE) + " run " + args + " >/dev/null 2>&1";
   const int status = std::system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Exit code and everything the run wrote to stderr.
+std::pair<int, std::string> run_cli_stderr(const std::string& args) {
+  const std::string log = test::temp_path("cli_stderr.txt");
+  const std::string cmd = std::string(ILPKIT_EXE) + " run " + args + " >/dev/null 2>" + log;
+  const int status = std::system(cmd.c_str());
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  fs::remove(log);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
 }
 
 }  // namespace
@@ -187,6 +200,13 @@ TEST(Headless, CommandLineSpellingsAndExitCodes) {
   EXPECT_TRUE(fs::exists(out));
   fs::remove(out);
   EXPECT_EQ(run_cli(project + " --export_source=Features --bogus_flag " + input), 2);       // unknown flag
+  {
+    const auto [code, text] = run_cli_stderr(project + " --export_sorce=Features --threds=2 " + input);
+    EXPECT_EQ(code, 2);
+    EXPECT_NE(text.find("unknown flag '--export_sorce' (did you mean --export_source?)"), std::string::npos) << text;
+    EXPECT_NE(text.find("(did you mean --threads?)"), std::string::npos) << text;
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;  // one line
+  }
   EXPECT_EQ(run_cli(project + " --export_source=Features '--cutout_subregion=[(0,0),(1,1)]' --output_filename_format=" +
                     out + " " + input),
             3);  // not yet
@@ -218,6 +238,43 @@ TEST(Headless, CommandLineSpellingsAndExitCodes) {
   EXPECT_FALSE(fs::exists(out));
   EXPECT_EQ(run_cli(project + " --export_source=Features"), 2);                             // no input
   EXPECT_EQ(run_cli(project + " --export_source=Features " + test::testdata("nope.h5")), 4);  // missing
+}
+
+// --log-format=json: every stderr line is one JSON object; a run reports its export with the
+// output path and shape, a failure reports the message and the exit code.
+TEST(Headless, JsonLogLinesDescribeTheRun) {
+  const std::string project = "--project=" + test::testdata("minimal_14.ilp");
+  const std::string out = test::temp_path("json_log.h5");
+  auto lines_of = [](const std::string& text) {
+    std::vector<nlohmann::json> events;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+      const auto end = text.find('\n', pos);
+      events.push_back(nlohmann::json::parse(text.substr(pos, end - pos)));  // throws if not JSON
+      pos = end == std::string::npos ? text.size() : end + 1;
+    }
+    return events;
+  };
+  auto [code, text] = run_cli_stderr(project + " --log-format=json --progress --export_source=Features "
+                                     "--block-shape 4,4 --output_filename_format=" + out + " " +
+                                     test::testdata("tiny_raw.h5/data"));
+  ASSERT_EQ(code, 0) << text;
+  auto events = lines_of(text);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back()["event"], "exported");
+  EXPECT_EQ(fs::path(events.back()["output"].get<std::string>()), fs::path(out).lexically_normal());
+  EXPECT_EQ(events.back()["shape"], nlohmann::json::array({12, 16, 3}));
+  EXPECT_EQ(events.front()["event"], "progress");
+  EXPECT_EQ(events[events.size() - 2]["blocks_done"], events[events.size() - 2]["blocks"]);
+  fs::remove(out);
+
+  std::tie(code, text) = run_cli_stderr(project + " --log-format json " + test::testdata("nope.h5"));
+  EXPECT_EQ(code, 4);
+  events = lines_of(text);
+  ASSERT_EQ(events.size(), 1u) << text;
+  EXPECT_EQ(events[0]["event"], "error");
+  EXPECT_EQ(events[0]["exit_code"], 4);
+  EXPECT_NE(events[0]["message"].get<std::string>().find("nope.h5"), std::string::npos);
 }
 
 // SIGINT during an export: the run stops at the next block, exits 130 with one line, and leaves
