@@ -19,6 +19,12 @@ enum class ExportSource { Probabilities, SimpleSegmentation, Uncertainty, Featur
 ExportSource parse_export_source(const std::string& name);
 const char* export_source_name(ExportSource source);
 
+/// ilastik's --cutout_subregion: start and stop per axis of the export's internal order (t, z,
+/// y, x, c without singleton t/z, e.g. y,x,c for 2-D); nullopt = 0 / the full extent.
+struct Cutout {
+  std::vector<std::optional<std::int64_t>> start, stop;
+};
+
 struct ExportRequest {
   ExportSource source = ExportSource::Probabilities;
   std::string output_format = "hdf5";
@@ -32,6 +38,7 @@ struct ExportRequest {
   std::string input_axes;           ///< empty: the training lane's axes (ilastik's default)
   bool impose_training_axes = true; ///< false: --ignore_training_axistags
   char stack_along = 'z';           ///< --stack_along: axis of globbed / ':'-joined stacks
+  std::optional<Cutout> cutout;     ///< --cutout_subregion; empty: the project's stored region, else all
   BlockwiseOptions blockwise;
 };
 
@@ -43,6 +50,7 @@ struct ExportResult {
   Shape shape;
   ValueType dtype = ValueType::Float32;
   std::string input_axes_source;
+  std::vector<std::string> warnings;  ///< e.g. a cutout clipped to the image
 };
 
 /// The exported region in the output's axis order (for `{roi}`, `{x_start}`, `{x_stop}`, ...).
@@ -62,8 +70,15 @@ std::string output_path_for(const std::string& filename_format, const ImageInfo&
 /// internal path, as ilastik does).
 std::string fill_region(std::string text, const ExportRegion& region);
 
-/// Exports one input image through the project. Throws Error(Unsupported) for sources and
-/// formats this version does not write yet, Error(Usage) for inputs that do not fit the project.
-ExportResult export_image(const Project& project, const std::string& input, const ExportRequest& request);
+/// Exports one input image through the project, with an optional prediction mask (ilastik's
+/// --prediction_mask: pixels that are 0 in every mask channel get probability 0 in every
+/// channel). Throws Error(Unsupported) for sources and formats this version does not write yet,
+/// Error(Usage) for inputs that do not fit the project.
+ExportResult export_image(const Project& project, const std::string& input, const ExportRequest& request,
+                          const std::string& prediction_mask = "");
+
+/// "[(0,10,10,0,0),(1,20,20,5,1)]" (ilastik's --cutout_subregion; None for open ends).
+/// Throws Error(Usage).
+Cutout parse_cutout(const std::string& text);
 
 }  // namespace ilpkit

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "ilpkit/feature_engine.hpp"
@@ -26,6 +27,14 @@ struct BlockwiseOptions {
   std::array<std::int64_t, 3> block_shape{0, 0, 0};  ///< 0: default_block_shape
   /// Called after each block is handed on: (blocks done, blocks total).
   std::function<void(std::size_t, std::size_t)> progress;
+  /// Only this part of the image (ilastik's cutout); features still see the real neighbours
+  /// outside it. Empty: the whole image.
+  std::optional<Box> region;
+  std::int64_t t_begin = 0, t_end = -1;  ///< time points [t_begin, t_end); -1: to the last
+  /// ilastik's prediction mask (same z, y, x, t as the image): read per block without halo and
+  /// given to `derive`; blocks where it is zero everywhere skip the features (derive then sees
+  /// features with no channels).
+  const ImageSource* mask = nullptr;
 };
 
 /// Features of every time point of `source`, block by block; `sink(t, block)` runs serially in
@@ -35,8 +44,9 @@ void compute_features_blockwise(const ImageSource& source, const FeatureEngine& 
                                 const std::function<void(std::int64_t, const PlanarBlock&)>& sink);
 
 /// What the parallel stage makes of a block's features (e.g. the forest's probabilities): reads
-/// `features` ([channel][z][y][x] over the block), fills `out` (reset by the callee).
-using DeriveFn = std::function<void(const PlanarBlock& features, PlanarBlock& out)>;
+/// `features` ([channel][z][y][x] over the block) and the block of the prediction mask (null
+/// without one), fills `out` (reset by the callee).
+using DeriveFn = std::function<void(const PlanarBlock& features, const PlanarBlock* mask, PlanarBlock& out)>;
 
 /// compute_features_blockwise with `derive` applied in the parallel stage; `sink` gets its output.
 void compute_derived_blockwise(const ImageSource& source, const FeatureEngine& engine, const BlockwiseOptions& options,

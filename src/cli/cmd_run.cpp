@@ -24,6 +24,8 @@ struct RunOptions {
   std::string project;
   std::vector<std::string> positional;
   std::vector<std::string> raw_data;
+  std::vector<std::string> prediction_mask;
+  std::string cutout;
   std::string export_source = "Probabilities";
   std::string output_format;
   std::string filename_format;
@@ -41,6 +43,7 @@ struct RunOptions {
   bool progress = false;
   std::string log_format = "text";
   bool retrain = false;
+  int tree_count = 0;
   std::uint64_t seed = 0;
   std::vector<std::string> not_yet;  ///< ilastik flags given that this version does not implement
 };
@@ -134,7 +137,8 @@ void run(const RunOptions& o) {
   Project project = read_project(o.project);
   const int threads = o.threads > 0 ? o.threads : default_threads();
   const bool untrained = !project.classifier || project.classifier->forests.empty();
-  if (o.retrain || untrained) {
+  if (o.tree_count > 0) project.factory.num_trees = o.tree_count;
+  if (o.retrain || untrained || o.tree_count > 0) {
     // ilastik trains from the stored labels when asked to, or when the project has no classifier.
     const auto start = std::chrono::steady_clock::now();
     BlockwiseOptions bo;
@@ -156,7 +160,9 @@ void run(const RunOptions& o) {
                    {{"event", "trained"}, {"trees", project.classifier->tree_count()},
                     {"forests", project.classifier->forests.size()}, {"samples", samples.size()},
                     {"features", samples.feature_count}, {"seconds", seconds},
-                    {"reason", o.retrain ? "--retrain" : "the project had no classifier"}});
+                    {"reason", o.retrain          ? "--retrain"
+                               : o.tree_count > 0 ? "--tree-count"
+                                                  : "the project had no classifier"}});
   }
   ExportRequest req;
   req.source = parse_export_source(o.export_source);
@@ -177,6 +183,11 @@ void run(const RunOptions& o) {
     req.normalize = Normalization{in_lo, in_hi, out_lo, out_hi};
   }
   req.input_axes = o.input_axes;
+  if (!o.cutout.empty()) req.cutout = parse_cutout(o.cutout);
+  if (!o.prediction_mask.empty() && o.prediction_mask.size() != inputs.size())
+    throw Error(ErrorKind::Usage, fmt::format("{} prediction mask(s) for {} input(s): give one mask per input, in the "
+                                              "same order",
+                                              o.prediction_mask.size(), inputs.size()));
   if (o.stack_along.size() != 1 || std::string("ztc").find(o.stack_along) == std::string::npos)
     throw Error(ErrorKind::Usage, fmt::format("--stack_along '{}': expected z, t or c", o.stack_along));
   req.stack_along = o.stack_along.front();
@@ -190,7 +201,11 @@ void run(const RunOptions& o) {
       req.blockwise.progress = [&](std::size_t done, std::size_t total) {
         report.progress(inputs[i], i, inputs.size(), done, total);
       };
-    ExportResult r = with_context(fmt::format("exporting {}", inputs[i]), [&] { return export_image(project, inputs[i], req); });
+    const std::string mask = o.prediction_mask.empty() ? std::string() : o.prediction_mask[i];
+    ExportResult r = with_context(fmt::format("exporting {}", inputs[i]),
+                                  [&] { return export_image(project, inputs[i], req, mask); });
+    for (const auto& w : r.warnings)
+      report.message("ilpkit: warning: " + w, {{"event", "warning"}, {"input", inputs[i]}, {"message", w}});
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const std::string dataset = r.internal_path.empty()            ? ""
                                 : r.internal_path.front() == '/' ? r.internal_path
@@ -221,6 +236,12 @@ void register_run(CLI::App& app) {
                   "Input images: file.h5, file.h5/internal/path, TIFF, PNG, .npy, or a quoted glob / ':'-joined list "
                   "of 2-D images as one stack (one lane each; the project is loaded once)");
   cmd->add_option("--raw_data,--raw-data", opt->raw_data, "Input images for the Raw Data role (instead of positional)");
+  cmd->add_option("--prediction_mask,--prediction-mask", opt->prediction_mask,
+                  "One mask per input, same shape apart from channels: pixels that are 0 in every mask channel get "
+                  "probability 0 (segmentation 1); blocks it hides entirely are not computed");
+  cmd->add_option("--cutout_subregion,--cutout-subregion", opt->cutout,
+                  "\"[(start,...),(stop,...)]\": export only this region, one entry per axis of ilastik's internal "
+                  "order t,z,y,x,c without singleton t/z (y,x,c for 2-D; z,y,x,c for 3-D); None = open end");
   cmd->add_option("--export_source,--export-source", opt->export_source,
                   "Probabilities (default), \"Simple Segmentation\", Uncertainty, Features or Labels (case-insensitive)")
       ->capture_default_str();
@@ -266,9 +287,8 @@ void register_run(CLI::App& app) {
                   "text, or json: one JSON object per line on stderr (events trained, progress, exported, error)")
       ->capture_default_str();
   // ilastik flags that later versions of ilpkit implement: refused by name, never ignored.
-  for (const char* flag : {"--prediction_mask,--prediction-mask", "--cutout_subregion,--cutout-subregion",
-                           "--distributed_block_roi,--distributed-block-roi",
-                           "--label-proportion,--label_proportion", "--tree-count,--tree_count",
+  for (const char* flag : {"--distributed_block_roi,--distributed-block-roi",
+                           "--label-proportion,--label_proportion",
                            "--variable-importance-path,--variable_importance_path", "--logfile"}) {
     std::string names = flag;
     std::string first = names.substr(0, names.find(','));
@@ -281,6 +301,10 @@ void register_run(CLI::App& app) {
   cmd->add_flag("--retrain", opt->retrain,
                 "Train the classifier from the project's labels before exporting (as ilastik's flag; the project "
                 "file is not changed). Projects without a trained classifier are trained anyway, as in ilastik");
+  cmd->add_option("--tree-count,--tree_count", opt->tree_count,
+                  "Retrain with this many trees per forest before exporting (as ilastik's flag; the project file is "
+                  "not changed)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", opt->seed, "Seed for training (default: from the clock, as ilastik); equal seeds give "
                                        "equal forests for any thread count");
   for (const char* flag : {"--distributed", "--preconvert_stacks,--preconvert-stacks"}) {

@@ -76,11 +76,16 @@ class FeatureBlockWork final : public BlockWork {
     pool_.give(std::move(input));
     pool_.give(std::move(features));
     pool_.give(std::move(output));
+    if (has_mask) pool_.give(std::move(mask));
   }
   void compute() override {
-    engine_.compute(input, block_, features);
+    const bool masked_out = has_mask && std::all_of(mask.data.begin(), mask.data.end(), [](float v) { return v == 0; });
+    if (masked_out)
+      features.reset(block_, 0);  // ilastik does not compute blocks its mask hides
+    else
+      engine_.compute(input, block_, features);
     if (*derive_)
-      (*derive_)(features, output);
+      (*derive_)(features, has_mask ? &mask : nullptr, output);
     else
       std::swap(features, output);
   }
@@ -94,7 +99,8 @@ class FeatureBlockWork final : public BlockWork {
   std::int64_t t_;
 
  public:
-  PlanarBlock input, features, output;
+  PlanarBlock input, features, output, mask;
+  bool has_mask = false;
 };
 
 }  // namespace
@@ -116,18 +122,25 @@ void compute_derived_blockwise(const ImageSource& source, const FeatureEngine& e
   const auto def = default_block_shape(g, engine.halo(), engine.channels().size());
   for (std::size_t a = 0; a < 3; ++a)
     if (shape[a] <= 0) shape[a] = def[a];
-  const auto blocks = block_grid(engine.image_box(), shape);
-  const std::int64_t times = source.info().extent('t');
-  const std::size_t total = blocks.size() * static_cast<std::size_t>(times);
+  const Box region = options.region ? *options.region : engine.image_box();
+  const auto blocks = block_grid(region, shape);
+  const std::int64_t t0 = options.t_begin, t1 = options.t_end < 0 ? source.info().extent('t') : options.t_end;
+  const std::size_t total = blocks.size() * static_cast<std::size_t>(t1 - t0);
+  const ImageSource* mask = derive ? options.mask : nullptr;
 
   BufferPool pool;
   with_thread_limit(options.threads, [&] {
     BlockPipeline p;
     p.blocks = total;
     p.read = [&](std::size_t i) {
-      const std::int64_t t = static_cast<std::int64_t>(i / blocks.size());
+      const std::int64_t t = t0 + static_cast<std::int64_t>(i / blocks.size());
       const Box& block = blocks[i % blocks.size()];
       auto work = std::make_unique<FeatureBlockWork>(engine, &derive, pool, block, t);
+      if (mask) {
+        work->mask = pool.take();
+        work->has_mask = true;
+        mask->read(t, block, work->mask);
+      }
       source.read(t, engine.input_box(block), work->input);
       return work;
     };

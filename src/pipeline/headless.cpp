@@ -59,8 +59,76 @@ std::string spatial_axes(const std::string& axes, const Shape& shape) {
   return out;
 }
 
+// The part of the image an export covers: ilastik's cutout, in the workflow-internal order
+// (ilp-format.md §3.7: t, z, y, x, c without singleton t/z), clipped to the image.
+struct Selection {
+  Box box;                  ///< z, y, x
+  std::int64_t t0 = 0, t1 = 1, c0 = 0, c1 = 1;
+  bool whole = true;
+
+  std::int64_t extent(char axis) const {
+    switch (axis) {
+      case 't': return t1 - t0;
+      case 'z': return box.extent(0);
+      case 'y': return box.extent(1);
+      case 'x': return box.extent(2);
+      case 'c': return c1 - c0;
+      default: return 1;
+    }
+  }
+  std::int64_t begin(char axis) const {
+    switch (axis) {
+      case 't': return t0;
+      case 'z': return box.begin[0];
+      case 'y': return box.begin[1];
+      case 'x': return box.begin[2];
+      case 'c': return c0;
+      default: return 0;
+    }
+  }
+};
+
+Selection select_region(const ImageInfo& in, std::int64_t channels, const std::optional<Cutout>& cut,
+                        std::vector<std::string>& warnings) {
+  Selection s;
+  const ImageGeometry g = in.geometry();
+  s.box.end = {g.z, g.y, g.x};
+  s.t1 = in.extent('t');
+  s.c1 = channels;
+  if (!cut) return s;
+  std::string axes;
+  if (in.extent('t') > 1) axes += 't';
+  if (in.extent('z') > 1) axes += 'z';
+  axes += "yxc";
+  if (cut->start.size() != axes.size() || cut->stop.size() != axes.size())
+    throw Error(ErrorKind::Usage,
+                fmt::format("--cutout_subregion gives {} start and {} stop values, but this export's axes are '{}' ({} "
+                            "values each, in that order)",
+                            cut->start.size(), cut->stop.size(), axes, axes.size()));
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    const char a = axes[i];
+    const std::int64_t full = a == 'c' ? channels : in.extent(a);
+    std::int64_t lo = cut->start[i].value_or(0), hi = cut->stop[i].value_or(full);
+    if (lo < 0 || hi > full) {
+      warnings.push_back(fmt::format("--cutout_subregion: {} range [{}, {}) clipped to [0, {})", a, lo, hi, full));
+      lo = std::max<std::int64_t>(lo, 0), hi = std::min(hi, full);
+    }
+    if (hi <= lo)
+      throw Error(ErrorKind::Usage, fmt::format("--cutout_subregion selects nothing along {} ([{}, {}))", a, lo, hi));
+    switch (a) {
+      case 't': s.t0 = lo, s.t1 = hi; break;
+      case 'z': s.box.begin[0] = lo, s.box.end[0] = hi; break;
+      case 'y': s.box.begin[1] = lo, s.box.end[1] = hi; break;
+      case 'x': s.box.begin[2] = lo, s.box.end[2] = hi; break;
+      default: s.c0 = lo, s.c1 = hi; break;
+    }
+    if (lo != 0 || hi != full) s.whole = false;
+  }
+  return s;
+}
+
 // Output axes and shape: the requested order, or the input's own axes with c appended.
-std::pair<std::string, Shape> output_layout(const ImageInfo& in, std::int64_t channels, const std::string& order) {
+std::pair<std::string, Shape> output_layout(const ImageInfo& in, const Selection& sel, const std::string& order) {
   std::string axes = order.empty() ? with_channel(in.axes) : order;
   try {
     check_axes(axes);
@@ -69,28 +137,42 @@ std::pair<std::string, Shape> output_layout(const ImageInfo& in, std::int64_t ch
   }
   if (axes.find('c') == std::string::npos) axes += 'c';
   Shape shape;
-  for (char a : axes) shape.push_back(a == 'c' ? channels : in.extent(a));
+  for (char a : axes) shape.push_back(sel.extent(a));
   for (std::size_t i = 0; i < in.axes.size(); ++i)
-    if (in.axes[i] != 'c' && in.shape[i] > 1 && axes.find(in.axes[i]) == std::string::npos)
+    if (in.axes[i] != 'c' && sel.extent(in.axes[i]) > 1 && axes.find(in.axes[i]) == std::string::npos)
       throw Error(ErrorKind::Usage, fmt::format("--output_axis_order '{}' drops axis '{}' of extent {}", order,
-                                                in.axes[i], in.shape[i]));
+                                                in.axes[i], sel.extent(in.axes[i])));
   return {axes, shape};
 }
 
 // The forest's outputs for one block: probabilities, or the segmentation/uncertainty derived
 // from them. Samples are split over the threads in fixed chunks (results do not depend on it).
-void derive_from_forest(const Predictor& predictor, ExportSource source, const PlanarBlock& features, PlanarBlock& out) {
+// With a prediction mask, pixels that are 0 in every mask channel get probability 0 everywhere
+// (so segmentation 1, as in ilastik); a block the mask hides arrives without features.
+void derive_from_forest(const Predictor& predictor, ExportSource source, const PlanarBlock& features,
+                        const PlanarBlock* mask, PlanarBlock& out) {
   const std::int64_t n = features.plane_size();
   const std::size_t k = predictor.label_count();
   PlanarBlock probabilities;
   PlanarBlock& p = source == ExportSource::Probabilities ? out : probabilities;
   p.reset(features.box, static_cast<int>(k));
-  constexpr std::int64_t kChunk = 8192;
-  const auto chunks = static_cast<std::size_t>((n + kChunk - 1) / kChunk);
-  parallel_for(chunks, [&](std::size_t c) {
-    const std::int64_t i0 = static_cast<std::int64_t>(c) * kChunk, len = std::min(kChunk, n - i0);
-    predictor.predict(features.data.data() + i0, n, len, p.data.data() + i0, n);
-  });
+  if (features.channels == 0) {
+    std::fill(p.data.begin(), p.data.end(), 0.0f);
+  } else {
+    constexpr std::int64_t kChunk = 8192;
+    const auto chunks = static_cast<std::size_t>((n + kChunk - 1) / kChunk);
+    parallel_for(chunks, [&](std::size_t c) {
+      const std::int64_t i0 = static_cast<std::int64_t>(c) * kChunk, len = std::min(kChunk, n - i0);
+      predictor.predict(features.data.data() + i0, n, len, p.data.data() + i0, n);
+    });
+    if (mask)
+      for (std::int64_t i = 0; i < n; ++i) {
+        bool hidden = true;
+        for (int c = 0; c < mask->channels && hidden; ++c) hidden = mask->channel(c)[i] == 0.0f;
+        if (hidden)
+          for (std::size_t c = 0; c < k; ++c) p.channel(static_cast<int>(c))[i] = 0.0f;
+      }
+  }
   if (source == ExportSource::Probabilities) return;
   out.reset(features.box, 1);
   if (source == ExportSource::SimpleSegmentation)
@@ -99,7 +181,8 @@ void derive_from_forest(const Predictor& predictor, ExportSource source, const P
     uncertainty_from_probabilities(p.data.data(), n, k, n, out.data.data());
 }
 
-// Every block of every time point as zeros, in bands of the default block shape.
+// Every block of every time point as zeros, in bands of the default block shape (coordinates
+// relative to the output).
 void write_zeros(const Box& image, std::int64_t times, const BlockwiseOptions& options, ImageWriter& writer) {
   std::array<std::int64_t, 3> shape = options.block_shape;
   const std::array<std::int64_t, 3> band{1, 256, 4096};
@@ -163,7 +246,60 @@ std::string output_path_for(const std::string& filename_format, const ImageInfo&
   return (p.parent_path() / (name + "." + format_extension(output_format))).string();
 }
 
-ExportResult export_image(const Project& project, const std::string& input, const ExportRequest& req) {
+Cutout parse_cutout(const std::string& text) {
+  // ilastik: ( -> [, ) -> ], None -> null, then JSON: a list of two lists.
+  Cutout cut;
+  std::vector<std::optional<std::int64_t>>* target = nullptr;
+  int depth = 0, lists = 0;
+  std::string token;
+  auto bad = [&] {
+    return Error(ErrorKind::Usage, fmt::format("--cutout_subregion '{}': expected two tuples like "
+                                               "\"[(0,10,10,0,0),(1,20,20,5,1)]\" (None for an open end)",
+                                               text));
+  };
+  auto flush = [&] {
+    std::string t = token;
+    token.clear();
+    t.erase(0, t.find_first_not_of(" \t"));
+    t.erase(t.find_last_not_of(" \t") + 1);
+    if (t.empty()) return;
+    if (!target) throw bad();
+    if (t == "None" || t == "null") {
+      target->push_back(std::nullopt);
+      return;
+    }
+    try {
+      std::size_t used = 0;
+      const long long v = std::stoll(t, &used);
+      if (used != t.size()) throw bad();
+      target->push_back(v);
+    } catch (const std::logic_error&) {
+      throw bad();
+    }
+  };
+  for (char ch : text) {
+    if (ch == '(' || ch == '[') {
+      if (++depth == 2) {
+        if (lists >= 2) throw bad();
+        target = lists++ == 0 ? &cut.start : &cut.stop;
+      }
+      if (depth > 2) throw bad();
+    } else if (ch == ')' || ch == ']') {
+      flush();
+      if (--depth < 0) throw bad();
+      if (depth == 1) target = nullptr;
+    } else if (ch == ',') {
+      flush();
+    } else {
+      token += ch;
+    }
+  }
+  if (depth != 0 || lists != 2 || !token.empty()) throw bad();
+  return cut;
+}
+
+ExportResult export_image(const Project& project, const std::string& input, const ExportRequest& req,
+                          const std::string& prediction_mask) {
   format_extension(req.output_format);  // refuses unsupported formats before any work
   if (!project.features || project.features->selected_count() == 0)
     throw Error(ErrorKind::Usage, "the project selects no features");
@@ -204,6 +340,21 @@ ExportResult export_image(const Project& project, const std::string& input, cons
                   fmt::format("{} has axes '{}' (shape {}) but the project was trained on axes '{}' (shape {}); "
                               "use --input_axes to say what the axes are",
                               input, info.axes, fmt::join(info.shape, "×"), training->axes, fmt::join(tshape, "×")));
+  }
+
+  std::unique_ptr<ImageSource> mask;
+  if (!prediction_mask.empty() && needs_forest) {
+    mask = with_context("reading the prediction mask", [&] { return open_image(prediction_mask, req.stack_along); });
+    if (!req.input_axes.empty() && req.input_axes.size() == mask->info().axes.size())
+      mask->set_axes(req.input_axes, "--input_axes");
+    const ImageInfo& m = mask->info();
+    for (char a : std::string("tzyx"))
+      if (m.extent(a) != info.extent(a))
+        throw Error(ErrorKind::Usage,
+                    fmt::format("the prediction mask {} (axes '{}', shape {}) does not have the shape of {} (axes '{}', "
+                                "shape {}) apart from channels",
+                                prediction_mask, m.axes, fmt::join(m.shape, "×"), input, info.axes,
+                                fmt::join(info.shape, "×")));
   }
 
   FeatureEngine engine(*project.features, info.geometry());
@@ -249,10 +400,26 @@ ExportResult export_image(const Project& project, const std::string& input, cons
   if (!normalize && stored && stored->normalization_active())
     normalize = Normalization{*stored->input_min, *stored->input_max, *stored->export_min, *stored->export_max};
 
-  auto [axes, shape] = output_layout(info, static_cast<std::int64_t>(out_channels), req.output_axis_order);
+  // The cutout: the command line's, else the region stored with the project's export settings.
+  std::optional<Cutout> cutout = req.cutout;
+  if (!cutout && stored && stored->region_start && stored->region_stop) {
+    cutout.emplace();
+    // -1 stores None.
+    for (auto v : *stored->region_start) cutout->start.push_back(v < 0 ? std::nullopt : std::optional<std::int64_t>(v));
+    for (auto v : *stored->region_stop) cutout->stop.push_back(v < 0 ? std::nullopt : std::optional<std::int64_t>(v));
+  }
+  const Selection sel = select_region(info, static_cast<std::int64_t>(out_channels), cutout, result.warnings);
+  const std::string axis_order = !req.output_axis_order.empty()         ? req.output_axis_order
+                                 : stored && stored->axis_order ? *stored->axis_order
+                                                                : std::string();
+  auto [axes, shape] = output_layout(info, sel, axis_order);
   result.axes = axes;
   result.shape = shape;
-  const ExportRegion region{axes, Shape(shape.size(), 0), shape};
+  ExportRegion region{axes, {}, {}};
+  for (char a : axes) {
+    region.start.push_back(sel.begin(a));
+    region.stop.push_back(sel.begin(a) + sel.extent(a));
+  }
   result.output_path = output_path_for(filename_format, info, req.source, req.output_format, region);
   internal = fill_region(internal, region);
   const std::string format = lower(req.output_format);
@@ -272,18 +439,35 @@ ExportResult export_image(const Project& project, const std::string& input, cons
     w.drange = std::make_pair(0.0, 255.0);
   result.dtype = dtype;
   auto writer = open_image_writer(req.output_format, w);
+  const Box out_box{{0, 0, 0}, {sel.box.extent(0), sel.box.extent(1), sel.box.extent(2)}};
   if (req.source == ExportSource::Labels) {
-    write_zeros(engine.image_box(), info.extent('t'), req.blockwise, *writer);
+    write_zeros(out_box, sel.t1 - sel.t0, req.blockwise, *writer);
     writer->commit();
     return result;
   }
   DeriveFn derive;
   if (needs_forest)
-    derive = [&](const PlanarBlock& features, PlanarBlock& out) {
-      derive_from_forest(*predictor, req.source, features, out);
+    derive = [&](const PlanarBlock& features, const PlanarBlock* block_mask, PlanarBlock& out) {
+      derive_from_forest(*predictor, req.source, features, block_mask, out);
     };
-  compute_derived_blockwise(*source, engine, req.blockwise, derive,
-                            [&](std::int64_t t, const PlanarBlock& block) { writer->write(t, block); });
+  BlockwiseOptions options = req.blockwise;
+  options.region = sel.box;
+  options.t_begin = sel.t0;
+  options.t_end = sel.t1;
+  options.mask = mask.get();
+  PlanarBlock moved;
+  compute_derived_blockwise(*source, engine, options, derive, [&](std::int64_t t, const PlanarBlock& block) {
+    if (sel.whole) return writer->write(t, block);
+    // Blocks arrive in image coordinates with every channel: shift them to the cutout's origin
+    // and keep its channels.
+    Box b = block.box;
+    for (std::size_t a = 0; a < 3; ++a) b.begin[a] -= sel.box.begin[a], b.end[a] -= sel.box.begin[a];
+    moved.reset(b, static_cast<int>(sel.c1 - sel.c0));
+    for (std::int64_t c = sel.c0; c < sel.c1; ++c)
+      std::copy(block.channel(static_cast<int>(c)), block.channel(static_cast<int>(c)) + block.plane_size(),
+                moved.channel(static_cast<int>(c - sel.c0)));
+    writer->write(t - sel.t0, moved);
+  });
   writer->commit();
   return result;
 }

@@ -209,6 +209,8 @@ TEST(Headless, CommandLineSpellingsAndExitCodes) {
   }
   EXPECT_EQ(run_cli(project + " --export_source=Features '--cutout_subregion=[(0,0),(1,1)]' --output_filename_format=" +
                     out + " " + input),
+            2);  // 2-D exports need y,x,c entries
+  EXPECT_EQ(run_cli(project + " --export_source=Features --distributed --output_filename_format=" + out + " " + input),
             3);  // not yet
   // Labels of a batch lane: ilastik exports its empty label image, uint8 zeros with one channel.
   EXPECT_EQ(run_cli(project + " --export_source=Labels --output_filename_format=" + out + " " + input), 0);
@@ -370,4 +372,89 @@ TEST(Headless, DemoScribblesTrainAClassifierThatFindsTheCells) {
   EXPECT_GE(recall, 0.88);
   EXPECT_GE(precision, 0.95);
   fs::remove_all(dir);
+}
+
+TEST(Headless, CutoutStringsAreParsedAsIlastikWritesThem) {
+  Cutout c = parse_cutout("[(0,10,10,0,0),(1,20,20,5,1)]");
+  ASSERT_EQ(c.start.size(), 5u);
+  EXPECT_EQ(c.start[1], 10);
+  EXPECT_EQ(c.stop[3], 5);
+  c = parse_cutout("[(None, 3, 0), (None, None, 2)]");
+  EXPECT_FALSE(c.start[0].has_value());
+  EXPECT_EQ(c.start[1], 3);
+  EXPECT_FALSE(c.stop[1].has_value());
+  EXPECT_EQ(c.stop[2], 2);
+  for (const char* bad : {"", "[(0,1)]", "[(0,1),(2,3),(4,5)]", "[(0,x),(1,2)]", "(0,1),(2,3", "[((0)),(1)]"})
+    EXPECT_THROW(parse_cutout(bad), Error) << bad;
+}
+
+// A cutout exports exactly that part of the whole export (features see the real neighbours,
+// not a border); a prediction mask zeroes the probabilities it hides, also in blocks it hides
+// entirely (which are not computed), and leaves the others bit-identical.
+TEST(Headless, CutoutsAndPredictionMasksSelectFromTheWholeExport) {
+  Project project = read_project(test::testdata("minimal_14.ilp"));
+  const std::string input = test::testdata("tiny_raw.h5/data");
+  auto export_to = [&](const std::string& name, ExportSource source, const std::optional<Cutout>& cut,
+                       const std::string& mask = "") {
+    ExportRequest req;
+    req.source = source;
+    req.filename_format = test::temp_path(name);
+    req.cutout = cut;
+    req.blockwise.block_shape = {1, 4, 4};
+    ExportResult r = export_image(project, input, req, mask);
+    auto img = open_image(r.output_path + "/exported_data");
+    PlanarBlock b = read_whole(*img);
+    fs::remove(r.output_path);
+    return std::make_pair(r, b);
+  };
+  const auto [whole_r, whole] = export_to("whole.h5", ExportSource::Features, std::nullopt);
+  ASSERT_EQ(whole_r.shape, (Shape{12, 16, 3}));
+  const auto [cut_r, cut] = export_to("cut.h5", ExportSource::Features, parse_cutout("[(2,3,1),(10,12,3)]"));
+  ASSERT_EQ(cut_r.shape, (Shape{8, 9, 2}));
+  for (int c = 0; c < 2; ++c)
+    for (int y = 0; y < 8; ++y)
+      for (int x = 0; x < 9; ++x)
+        ASSERT_EQ(cut.channel(c)[y * 9 + x], whole.channel(c + 1)[(y + 2) * 16 + (x + 3)]) << c << " " << y << " " << x;
+  // Out-of-range ends are clipped with a warning, as ilastik does.
+  const auto [clip_r, clip] = export_to("clip.h5", ExportSource::Features, parse_cutout("[(None,14,0),(5,99,1)]"));
+  EXPECT_EQ(clip_r.shape, (Shape{5, 2, 1}));
+  EXPECT_EQ(clip_r.warnings.size(), 1u);
+  EXPECT_EQ(clip.channel(0)[1], whole.channel(0)[15]);
+  EXPECT_THROW(export_to("bad.h5", ExportSource::Features, parse_cutout("[(0,0),(1,1)]")), Error);  // y,x,c needed
+
+  // Mask: zero in rows 0..3 (whole 4x4 blocks) and at pixel (6, 7); elsewhere 1 or 2 (any non-zero).
+  const std::string mask_file = test::temp_path("mask.h5");
+  {
+    ImageWriterOptions o;
+    o.path = mask_file;
+    o.internal_path = "mask";
+    o.axes = "yxc";
+    o.shape = {12, 16, 1};
+    o.dtype = ValueType::UInt8;
+    Hdf5ImageWriter w(o);
+    PlanarBlock m;
+    m.reset(Box{{0, 0, 0}, {1, 12, 16}}, 1);
+    for (int i = 0; i < 12 * 16; ++i) m.data[static_cast<std::size_t>(i)] = i < 4 * 16 || i == 6 * 16 + 7 ? 0.0f : 1.0f + i % 2;
+    w.write(0, m);
+    w.commit();
+  }
+  const auto [p_r, p] = export_to("p.h5", ExportSource::Probabilities, std::nullopt);
+  const auto [pm_r, pm] = export_to("pm.h5", ExportSource::Probabilities, std::nullopt, mask_file + "/mask");
+  const auto [sm_r, sm] = export_to("sm.h5", ExportSource::SimpleSegmentation, std::nullopt, mask_file + "/mask");
+  std::size_t nonzero_hidden = 0;
+  for (int i = 0; i < 12 * 16; ++i) {
+    const bool hidden = i < 4 * 16 || i == 6 * 16 + 7;
+    for (int c = 0; c < 2; ++c) {
+      nonzero_hidden += hidden && p.channel(c)[i] != 0.0f;
+      ASSERT_EQ(pm.channel(c)[i], hidden ? 0.0f : p.channel(c)[i]) << i;
+    }
+    if (hidden) {
+      ASSERT_EQ(sm.data[static_cast<std::size_t>(i)], 1.0f);  // argmax of zeros + 1
+    }
+  }
+  EXPECT_GT(nonzero_hidden, 0u);  // the mask changed something
+  // A mask of another shape is refused, naming both.
+  EXPECT_THROW(export_to("bad.h5", ExportSource::Probabilities, std::nullopt, input.substr(0, input.size() - 5) + "/data_x"),
+               Error);
+  fs::remove(mask_file);
 }

@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
     if (predict) {
       compute_derived_blockwise(
           src, engine, options,
-          [&](const PlanarBlock& features, PlanarBlock& probabilities) {
+          [&](const PlanarBlock& features, const PlanarBlock*, PlanarBlock& probabilities) {
             const std::int64_t m = features.plane_size();
             probabilities.reset(features.box, 3);
             constexpr std::int64_t kChunk = 8192;
