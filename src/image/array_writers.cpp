@@ -8,9 +8,11 @@
 #include <tiffio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csetjmp>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
@@ -385,6 +387,113 @@ std::string lower(std::string s) {
   return s;
 }
 
+// "png sequence" -> "png": the per-slice format of ilastik's "... sequence" formats.
+std::string sequence_slice_format(const std::string& f) {
+  const std::string suffix = " sequence";
+  if (f.size() <= suffix.size() || f.compare(f.size() - suffix.size(), suffix.size(), suffix) != 0) return "";
+  const std::string inner = f.substr(0, f.size() - suffix.size());
+  return inner == "png" || inner == "tif" || inner == "tiff" || inner == "multipage tiff" ? inner : "";
+}
+
+// ilastik's "... sequence" formats: one file per index of the first output axis (t or z), named
+// by {slice_index} zero-padded to the digits of the last index. A slice is committed as soon as
+// all its blocks arrived (so memory and staging stay per slice); without commit() the slices
+// already written are removed again, so a failed run leaves no partial sequence.
+class SequenceWriter final : public ImageWriter {
+ public:
+  SequenceWriter(const std::string& slice_format, ImageWriterOptions o) : format_(slice_format), opt_(std::move(o)) {
+    const char step = opt_.axes.empty() ? '?' : opt_.axes[0];
+    if (step != 't' && step != 'z')
+      throw Error(ErrorKind::Usage,
+                  fmt::format("a sequence export writes one file per index of its first axis, which must be t or z; "
+                              "the axes are '{}' (use e.g. --output_axis_order=zyxc)",
+                              opt_.axes));
+    slices_.resize(static_cast<std::size_t>(opt_.shape[0]));
+    pattern_ = opt_.path;
+    if (pattern_.find("{slice_index}") == std::string::npos) {
+      const fs::path p(pattern_);
+      pattern_ = (p.parent_path() / (p.stem().string() + "_{slice_index}" + p.extension().string())).string();
+    }
+    per_slice_ = 1;
+    for (std::size_t i = 1; i < opt_.axes.size(); ++i)
+      if (opt_.axes[i] != 'c') per_slice_ *= static_cast<std::uint64_t>(opt_.shape[i]);
+    const auto last = std::to_string(std::max<std::int64_t>(opt_.shape[0] - 1, 0));
+    digits_ = last.size();
+    if (!slices_.empty()) open_slice(0);  // refuses what the slice format cannot hold, before any work
+  }
+  ~SequenceWriter() override {
+    if (committed_) return;
+    slices_.clear();  // abandons the open ones (their temporary files go)
+    std::error_code ec;
+    for (const auto& path : written_) fs::remove(path, ec);
+  }
+  void write(std::int64_t t, const PlanarBlock& block) override {
+    if (opt_.axes[0] == 't') return put(t, 0, block);
+    // One plane per z of the block, moved to z = 0 of its slice.
+    const Box& b = block.box;
+    for (std::int64_t z = b.begin[0]; z < b.end[0]; ++z) {
+      plane_.reset(Box{{0, b.begin[1], b.begin[2]}, {1, b.end[1], b.end[2]}}, block.channels);
+      const std::int64_t n = plane_.plane_size();
+      for (int c = 0; c < block.channels; ++c)
+        std::copy_n(block.channel(c) + (z - b.begin[0]) * n, n, plane_.channel(c));
+      put(z, t, plane_);
+    }
+  }
+  void commit() override {
+    for (std::size_t i = 0; i < slices_.size(); ++i)
+      if (slices_[i].writer) finish(i);
+    committed_ = true;
+  }
+
+  std::string slice_path(std::size_t index) const {
+    std::string path = pattern_, number = std::to_string(index);
+    number.insert(0, digits_ > number.size() ? digits_ - number.size() : 0, '0');
+    for (auto pos = path.find("{slice_index}"); pos != std::string::npos; pos = path.find("{slice_index}", pos))
+      path.replace(pos, 13, number);
+    return path;
+  }
+
+ private:
+  struct Slice {
+    std::unique_ptr<ImageWriter> writer;
+    std::uint64_t written = 0;
+    bool done = false;
+  };
+
+  void put(std::int64_t index, std::int64_t t, const PlanarBlock& block) {
+    Slice& s = slices_[static_cast<std::size_t>(index)];
+    if (s.done) throw Error(ErrorKind::Internal, fmt::format("slice {} written twice", index));
+    if (!s.writer) open_slice(static_cast<std::size_t>(index));
+    s.writer->write(t, block);
+    s.written += static_cast<std::uint64_t>(block.box.volume());
+    if (s.written >= per_slice_) finish(static_cast<std::size_t>(index));
+  }
+  void open_slice(std::size_t index) {
+    ImageWriterOptions o = opt_;
+    o.path = slice_path(index);
+    o.axes = opt_.axes.substr(1);
+    o.shape.erase(o.shape.begin());
+    slices_[index].writer = open_image_writer(format_, std::move(o));
+  }
+  void finish(std::size_t index) {
+    Slice& s = slices_[index];
+    s.writer->commit();
+    s.writer.reset();
+    s.done = true;
+    written_.push_back(slice_path(index));
+  }
+
+  std::string format_;
+  ImageWriterOptions opt_;
+  std::string pattern_;
+  std::size_t digits_ = 1;
+  std::uint64_t per_slice_ = 1;
+  std::vector<Slice> slices_;
+  std::vector<std::string> written_;
+  PlanarBlock plane_;
+  bool committed_ = false;
+};
+
 }  // namespace
 
 std::string format_extension(const std::string& format) {
@@ -394,9 +503,11 @@ std::string format_extension(const std::string& format) {
   if (f == "tif") return "tif";
   if (f == "tiff" || f == "multipage tiff") return "tiff";
   if (f == "png") return "png";
+  if (const std::string inner = sequence_slice_format(f); !inner.empty()) return format_extension(inner);
   throw Error(ErrorKind::Unsupported,
               fmt::format("output format '{}' is not supported yet by this version of ilpkit (supported: hdf5, "
-                          "compressed hdf5, numpy, tif, tiff, multipage tiff, png)",
+                          "compressed hdf5, numpy, tif, tiff, multipage tiff, png, and png / tif / tiff / multipage "
+                          "tiff sequence)",
                           format));
 }
 
@@ -409,6 +520,8 @@ std::unique_ptr<ImageWriter> open_image_writer(const std::string& format, ImageW
   }
   if (f == "numpy") return std::make_unique<NpyWriter>(std::move(options));
   if (f == "png") return std::make_unique<PngWriter>(std::move(options));
+  if (const std::string inner = sequence_slice_format(f); !inner.empty())
+    return std::make_unique<SequenceWriter>(inner, std::move(options));
   return std::make_unique<TiffWriter>(std::move(options), f == "multipage tiff");
 }
 

@@ -12,6 +12,8 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+#include <fmt/format.h>
+#include <png.h>
 #include <tiffio.h>
 
 #include "corpus.hpp"
@@ -348,5 +350,51 @@ TEST(CorpusForest, SteinbockCommandLineWritesIlastiksProbabilitiesAsUint16Tiff) 
   EXPECT_EQ(differ, 0);
   std::printf("c01 steinbock TIFF: %u x %u x %u uint16, %lld values differ from rint(p * 65535) (%lld exactly half "
               "way)\n", height, width, samples, static_cast<long long>(differ), static_cast<long long>(half_way));
+  fs::remove_all(out_dir);
+}
+
+// ilastik's own headless test command (ilp-format.md §8.8): a PNG sequence of the Simple
+// Segmentation along z with axes z,x,y,c, a cutout, and (0,2) -> (0,255) normalization. Each
+// PNG (read with libpng) must be ilastik's exported segmentation of that z plane inside the
+// cutout, scaled by the spec's formula rint(v · 127.5), apart from the few pixels where the
+// end-to-end probabilities differ from ilastik's (c05: 99.995 % identical).
+TEST(CorpusForest, IlastiksPngSequenceCommandWritesItsSegmentationPerPlane) {
+  REQUIRE_CORPUS();
+  const fs::path dir = test::corpus_root() / "ilastik" / "c05_3d_u8_nuclei_2cls";
+  if (!fs::exists(dir)) GTEST_SKIP() << dir << " is not in the corpus";
+  const fs::path out_dir = test::temp_path("png_sequence");
+  fs::remove_all(out_dir);
+  const std::string line = "cd " + shell_quote(dir.string()) + " && " + shell_quote(ILPKIT_EXE) +
+                           " run --headless --project=project.ilp '--export_source=Simple Segmentation'"
+                           " '--output_format=png sequence' --output_filename_format=" +
+                           shell_quote((out_dir / "{nickname}_segmentation_z{slice_index}.png").string()) +
+                           " --export_dtype=uint8 --output_axis_order=zxyc '--pipeline_result_drange=(0,2)'"
+                           " '--export_drange=(0,255)' '--cutout_subregion=[(3,10,20,0),(13,50,70,1)]'"
+                           " data/nuclei3d.h5 --quiet";
+  ASSERT_EQ(std::system(line.c_str()), 0) << line;
+  const PlanarBlock seg = read_all((dir / "out" / "nuclei3d_segmentation.h5").string() + "/exported_data");
+  const std::int64_t Y = seg.box.extent(1), X = seg.box.extent(2);
+  std::int64_t pixels = 0, differ = 0;
+  for (int z = 3; z < 13; ++z) {
+    const std::string path = (out_dir / fmt::format("nuclei3d-data_segmentation_z{}.png", z - 3)).string();
+    png_image image{};
+    image.version = PNG_IMAGE_VERSION;
+    ASSERT_TRUE(png_image_begin_read_from_file(&image, path.c_str())) << path << ": " << image.message;
+    ASSERT_EQ(image.width, 50u);   // x is the image's width whatever the array order
+    ASSERT_EQ(image.height, 40u);
+    image.format = PNG_FORMAT_GRAY;
+    std::vector<std::uint8_t> px(PNG_IMAGE_SIZE(image));
+    ASSERT_TRUE(png_image_finish_read(&image, nullptr, px.data(), 0, nullptr)) << image.message;
+    for (std::int64_t y = 10; y < 50; ++y)
+      for (std::int64_t x = 20; x < 70; ++x) {
+        const float v = seg.data[static_cast<std::size_t>((z * Y + y) * X + x)];
+        ++pixels;
+        differ += px[static_cast<std::size_t>((y - 10) * 50 + (x - 20))] != std::nearbyint(v * 127.5f);
+      }
+  }
+  EXPECT_FALSE(fs::exists(out_dir / "nuclei3d-data_segmentation_z10.png"));  // exactly 10 planes
+  EXPECT_LE(differ * 10000, pixels) << differ << " of " << pixels;  // >= 99.99 % equal
+  std::printf("c05 png sequence: %lld of %lld pixels differ from ilastik's segmentation\n",
+              static_cast<long long>(differ), static_cast<long long>(pixels));
   fs::remove_all(out_dir);
 }

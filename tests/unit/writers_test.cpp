@@ -3,6 +3,8 @@
 // numpy's documented .npy layout. Blocks arrive out of order; nothing appears under the final
 // name before commit, and an abandoned writer leaves no file.
 #include <gtest/gtest.h>
+
+#include <fmt/format.h>
 #include <png.h>
 #include <tiffio.h>
 
@@ -202,4 +204,42 @@ TEST(Writers, PngRoundTripsThroughLibpng) {
   fs::remove(path);
   o.dtype = ValueType::Float32;
   EXPECT_THROW(open_image_writer("png", o), Error);  // PNG holds 8/16-bit integers only
+}
+
+// "png sequence": one PNG per z, named by {slice_index} padded to the digits of the last
+// index; each slice is committed when complete, and an abandoned sequence removes them all.
+TEST(Writers, PngSequenceWritesOneFilePerPlane) {
+  const fs::path dir = test::temp_path("sequence");
+  fs::remove_all(dir);
+  ImageWriterOptions o;
+  o.path = (dir / "seg_z{slice_index}.png").string();
+  o.axes = "zyxc";
+  o.shape = {11, 5, 7, 1};
+  o.dtype = ValueType::UInt16;
+  {
+    auto w = open_image_writer("png sequence", o);
+    write_volume(*w, 11, 5, 7, 1);
+    w->commit();
+  }
+  for (int z = 0; z < 11; ++z) {
+    const std::string path = (dir / fmt::format("seg_z{:02d}.png", z)).string();
+    png_image image{};
+    image.version = PNG_IMAGE_VERSION;
+    ASSERT_TRUE(png_image_begin_read_from_file(&image, path.c_str())) << path << ": " << image.message;
+    EXPECT_EQ(image.width, 7u);
+    EXPECT_EQ(image.height, 5u);
+    image.format = PNG_FORMAT_LINEAR_Y;
+    std::vector<std::uint16_t> px(PNG_IMAGE_SIZE(image) / 2);
+    ASSERT_TRUE(png_image_finish_read(&image, nullptr, px.data(), 0, nullptr)) << image.message;
+    for (std::uint32_t y = 0; y < 5; ++y)
+      for (std::uint32_t x = 0; x < 7; ++x) ASSERT_EQ(px[y * 7 + x], expected(0, z, y, x)) << z;
+  }
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 11);
+  fs::remove_all(dir);
+  {
+    auto w = open_image_writer("png sequence", o);
+    write_volume(*w, 6, 5, 7, 1);  // some slices complete, then the export fails
+  }
+  EXPECT_FALSE(fs::exists(dir) && !fs::is_empty(dir));
+  fs::remove_all(dir);
 }
