@@ -4,6 +4,7 @@
 // name and axis tags. Files are written under a temporary name and renamed when complete.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -81,6 +82,9 @@ struct ImageWriterOptions {
   bool compress = false;                     ///< gzip level 1 ("compressed hdf5")
   std::optional<std::pair<double, double>> drange;
   std::optional<Normalization> normalize;  ///< applied before the cast to `dtype`
+  /// z, y, x extents of the blocks that will arrive (0: unknown): HDF5 chunks are chosen to
+  /// divide them, so that each block fills whole chunks, written and compressed once.
+  std::array<std::int64_t, 3> block_shape{0, 0, 0};
 };
 
 /// Where an export goes. Blocks may arrive in any order; nothing appears under the final name

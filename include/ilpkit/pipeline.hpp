@@ -37,6 +37,10 @@ struct BlockwiseOptions {
   const ImageSource* mask = nullptr;
 };
 
+/// The block shape compute_derived_blockwise uses: the options' extents where given, else
+/// default_block_shape for the engine's image, halo and channels (writers align chunks to it).
+std::array<std::int64_t, 3> export_block_shape(const FeatureEngine& engine, const BlockwiseOptions& options);
+
 /// Features of every time point of `source`, block by block; `sink(t, block)` runs serially in
 /// block order. Throws Error(Usage) if the source's geometry differs from the engine's.
 void compute_features_blockwise(const ImageSource& source, const FeatureEngine& engine,

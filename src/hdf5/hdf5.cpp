@@ -653,4 +653,10 @@ void write_hyperslab(hid_t dataset, const std::vector<std::uint64_t>& start, con
         ErrorKind::Io);
 }
 
+void write_chunk(hid_t dataset, const std::vector<std::uint64_t>& offset, const void* data, std::size_t bytes) {
+  Lock lock(global_mutex());
+  std::vector<hsize_t> o(offset.begin(), offset.end());
+  check(H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, o.data(), bytes, data), "cannot write chunk", ErrorKind::Io);
+}
+
 }  // namespace ilpkit::hdf5

@@ -114,4 +114,8 @@ Handle create_dataset(hid_t loc, const std::string& name, ValueType type, const 
 void write_hyperslab(hid_t dataset, const std::vector<std::uint64_t>& start, const std::vector<std::uint64_t>& count,
                      ValueType type, const void* data);
 
+/// Stores one whole chunk, already filtered (e.g. deflated), at chunk-aligned `offset`
+/// (H5Dwrite_chunk): no read-modify-write, no filtering under the HDF5 lock.
+void write_chunk(hid_t dataset, const std::vector<std::uint64_t>& offset, const void* data, std::size_t bytes);
+
 }  // namespace ilpkit::hdf5

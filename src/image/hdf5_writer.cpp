@@ -5,6 +5,10 @@
 // opens it in append mode), but all writing happens on a temporary copy renamed at commit.
 #include <unistd.h>
 
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -13,6 +17,7 @@
 #include "export_layout.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/image.hpp"
+#include "ilpkit/parallel.hpp"
 
 namespace ilpkit {
 
@@ -23,15 +28,27 @@ struct Hdf5ImageWriter::State {
   std::string temp;
   hdf5::File file;
   hdf5::Handle dataset;
+  std::vector<std::uint64_t> chunk;
   bool committed = false;
 };
 
 namespace {
 
-std::vector<std::uint64_t> chunk_shape(const std::string& axes, const Shape& shape, std::size_t element_bytes) {
-  std::vector<std::uint64_t> chunk(shape.begin(), shape.end());
-  for (std::size_t i = 0; i < axes.size(); ++i)
+// About 512 kB per chunk with t and c chunked by 1, as ilastik writes. Given the blocks that
+// will arrive, the spatial extents start from the block's and are halved only while they stay
+// divisors of it, so every block covers whole chunks.
+std::vector<std::uint64_t> chunk_shape(const ImageWriterOptions& o, std::size_t element_bytes) {
+  const std::string& axes = o.axes;
+  std::vector<std::uint64_t> chunk(o.shape.begin(), o.shape.end());
+  std::vector<bool> aligned(axes.size(), false);
+  for (std::size_t i = 0; i < axes.size(); ++i) {
     if (axes[i] == 't' || axes[i] == 'c') chunk[i] = 1;
+    const auto spatial = std::string("zyx").find(axes[i]);
+    if (spatial != std::string::npos && o.block_shape[spatial] > 0) {
+      chunk[i] = std::min<std::uint64_t>(chunk[i], static_cast<std::uint64_t>(o.block_shape[spatial]));
+      aligned[i] = true;
+    }
+  }
   const std::uint64_t target = (512 * 1024) / element_bytes;
   auto volume = [&] {
     std::uint64_t v = 1;
@@ -39,11 +56,76 @@ std::vector<std::uint64_t> chunk_shape(const std::string& axes, const Shape& sha
     return v;
   };
   while (volume() > target) {
-    auto it = std::max_element(chunk.begin(), chunk.end());
-    *it = (*it + 1) / 2;
+    // The largest extent that halves exactly; failing that, the largest (alignment is lost).
+    std::size_t best = chunk.size();
+    for (std::size_t i = 0; i < chunk.size(); ++i)
+      if (chunk[i] > 1 && (!aligned[i] || chunk[i] % 2 == 0) && (best == chunk.size() || chunk[i] > chunk[best])) best = i;
+    if (best == chunk.size()) best = static_cast<std::size_t>(std::max_element(chunk.begin(), chunk.end()) - chunk.begin());
+    chunk[best] = (chunk[best] + 1) / 2;
   }
   for (auto& c : chunk) c = std::max<std::uint64_t>(c, 1);
   return chunk;
+}
+
+// The chunks a slab touches, when it covers each of them whole (up to the dataset's end);
+// empty otherwise.
+std::vector<std::vector<std::uint64_t>> covered_chunks(const image_detail::ExportSlab& slab,
+                                                       const std::vector<std::uint64_t>& chunk, const Shape& shape) {
+  const std::size_t n = chunk.size();
+  std::vector<std::uint64_t> first(n), last(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (slab.count[i] == 0) return {};
+    const std::uint64_t end = slab.start[i] + slab.count[i];
+    if (slab.start[i] % chunk[i] != 0 || (end % chunk[i] != 0 && end != static_cast<std::uint64_t>(shape[i]))) return {};
+    first[i] = slab.start[i] / chunk[i];
+    last[i] = (end - 1) / chunk[i];
+  }
+  std::vector<std::vector<std::uint64_t>> out;
+  std::vector<std::uint64_t> idx = first;
+  while (true) {
+    std::vector<std::uint64_t> origin(n);
+    for (std::size_t i = 0; i < n; ++i) origin[i] = idx[i] * chunk[i];
+    out.push_back(std::move(origin));
+    std::size_t i = n;
+    while (i-- > 0) {
+      if (++idx[i] <= last[i]) break;
+      idx[i] = first[i];
+    }
+    if (i == static_cast<std::size_t>(-1)) break;
+  }
+  return out;
+}
+
+// Chunk `origin`'s values from the slab, zero-padded past the dataset's end, C order.
+void gather_chunk(const image_detail::ExportSlab& slab, const std::vector<std::uint64_t>& origin,
+                  const std::vector<std::uint64_t>& chunk, const Shape& shape, std::size_t elem,
+                  std::vector<unsigned char>& out) {
+  const std::size_t n = chunk.size();
+  std::uint64_t volume = 1;
+  for (auto c : chunk) volume *= c;
+  out.assign(volume * elem, 0);
+  std::vector<std::uint64_t> inside(n), slab_stride(n, 1), chunk_stride(n, 1);
+  for (std::size_t i = 0; i < n; ++i)
+    inside[i] = std::min<std::uint64_t>(chunk[i], static_cast<std::uint64_t>(shape[i]) - origin[i]);
+  for (std::size_t i = n - 1; i-- > 0;) {
+    slab_stride[i] = slab_stride[i + 1] * slab.count[i + 1];
+    chunk_stride[i] = chunk_stride[i + 1] * chunk[i + 1];
+  }
+  std::vector<std::uint64_t> idx(n, 0);
+  std::uint64_t rows = 1;
+  for (std::size_t i = 0; i + 1 < n; ++i) rows *= inside[i];
+  for (std::uint64_t r = 0; r < rows; ++r) {
+    std::uint64_t from = origin[n - 1] - slab.start[n - 1], to = 0;
+    for (std::size_t i = 0; i + 1 < n; ++i) {
+      from += (origin[i] - slab.start[i] + idx[i]) * slab_stride[i];
+      to += idx[i] * chunk_stride[i];
+    }
+    std::memcpy(out.data() + to * elem, slab.bytes.data() + from * elem, inside[n - 1] * elem);
+    for (std::size_t i = n - 1; i-- > 0;) {
+      if (++idx[i] < inside[i]) break;
+      idx[i] = 0;
+    }
+  }
 }
 
 void ensure_parent_groups(hid_t file, const std::string& path) {
@@ -92,8 +174,8 @@ Hdf5ImageWriter::Hdf5ImageWriter(ImageWriterOptions options) : state_(std::make_
                                               s.opt.dtype == ValueType::UInt32
                                           ? 4
                                           : s.opt.dtype == ValueType::UInt16 || s.opt.dtype == ValueType::Int16 ? 2 : 1;
-    s.dataset = hdf5::create_dataset(s.file.id(), inner, s.opt.dtype, shape,
-                                     chunk_shape(s.opt.axes, s.opt.shape, element), s.opt.compress ? 1 : -1);
+    s.chunk = chunk_shape(s.opt, element);
+    s.dataset = hdf5::create_dataset(s.file.id(), inner, s.opt.dtype, shape, s.chunk, s.opt.compress ? 1 : -1);
     hdf5::write_attribute(s.dataset.id(), "axistags", Value::string(axistags_json(s.opt.axes), StringForm::VarUtf8));
     std::vector<std::string> labels;
     for (char a : s.opt.axes) labels.emplace_back(1, a);
@@ -130,8 +212,32 @@ Hdf5ImageWriter::~Hdf5ImageWriter() {
 void Hdf5ImageWriter::write(std::int64_t t, const PlanarBlock& block) {
   auto& s = *state_;
   const image_detail::ExportSlab slab = image_detail::export_slab(t, block, s.opt);
-  with_context(fmt::format("writing {}", s.opt.path),
-               [&] { hdf5::write_hyperslab(s.dataset.id(), slab.start, slab.count, s.opt.dtype, slab.bytes.data()); });
+  with_context(fmt::format("writing {}", s.opt.path), [&] {
+    const auto chunks = covered_chunks(slab, s.chunk, s.opt.shape);
+    if (chunks.empty()) {
+      // Not chunk-aligned: HDF5 merges it into the chunks (read, modify, filter, write).
+      hdf5::write_hyperslab(s.dataset.id(), slab.start, slab.count, s.opt.dtype, slab.bytes.data());
+      return;
+    }
+    // Whole chunks: gathered and deflated in parallel, then stored as they are, in order.
+    const std::size_t elem = element_size(s.opt.dtype);
+    std::vector<std::vector<unsigned char>> encoded(chunks.size());
+    parallel_for(chunks.size(), [&](std::size_t k) {
+      std::vector<unsigned char> raw;
+      gather_chunk(slab, chunks[k], s.chunk, s.opt.shape, elem, raw);
+      if (!s.opt.compress) {
+        encoded[k] = std::move(raw);
+        return;
+      }
+      uLongf size = compressBound(static_cast<uLong>(raw.size()));
+      encoded[k].resize(size);
+      if (compress2(encoded[k].data(), &size, raw.data(), static_cast<uLong>(raw.size()), 1) != Z_OK)
+        throw Error(ErrorKind::Internal, "zlib could not compress a chunk");
+      encoded[k].resize(size);
+    });
+    for (std::size_t k = 0; k < chunks.size(); ++k)
+      hdf5::write_chunk(s.dataset.id(), chunks[k], encoded[k].data(), encoded[k].size());
+  });
 }
 
 void Hdf5ImageWriter::commit() {

@@ -105,6 +105,14 @@ class FeatureBlockWork final : public BlockWork {
 
 }  // namespace
 
+std::array<std::int64_t, 3> export_block_shape(const FeatureEngine& engine, const BlockwiseOptions& options) {
+  auto shape = options.block_shape;
+  const auto def = default_block_shape(engine.image(), engine.halo(), engine.channels().size());
+  for (std::size_t a = 0; a < 3; ++a)
+    if (shape[a] <= 0) shape[a] = def[a];
+  return shape;
+}
+
 void compute_features_blockwise(const ImageSource& source, const FeatureEngine& engine,
                                 const BlockwiseOptions& options,
                                 const std::function<void(std::int64_t, const PlanarBlock&)>& sink) {
@@ -118,10 +126,7 @@ void compute_derived_blockwise(const ImageSource& source, const FeatureEngine& e
   const ImageGeometry& e = engine.image();
   if (g.channels != e.channels || g.z != e.z || g.y != e.y || g.x != e.x)
     throw Error(ErrorKind::Internal, "feature engine built for another image geometry");
-  auto shape = options.block_shape;
-  const auto def = default_block_shape(g, engine.halo(), engine.channels().size());
-  for (std::size_t a = 0; a < 3; ++a)
-    if (shape[a] <= 0) shape[a] = def[a];
+  const auto shape = export_block_shape(engine, options);
   const Box region = options.region ? *options.region : engine.image_box();
   const auto blocks = block_grid(region, shape);
   const std::int64_t t0 = options.t_begin, t1 = options.t_end < 0 ? source.info().extent('t') : options.t_end;

@@ -441,6 +441,7 @@ ExportResult export_image(const Project& project, const std::string& input, cons
   }
   w.dtype = dtype;
   w.normalize = normalize;
+  w.block_shape = export_block_shape(engine, req.blockwise);
 
   if (needs_forest)
     w.drange = std::make_pair(0.0, 1.0);  // ilastik's probability range, kept by its derived outputs
