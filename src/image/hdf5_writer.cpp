@@ -96,6 +96,16 @@ std::vector<std::vector<std::uint64_t>> covered_chunks(const image_detail::Expor
   return out;
 }
 
+template <class T>
+void copy_runs(const unsigned char* src, unsigned char* dst, std::uint64_t count, std::uint64_t from_step,
+               std::uint64_t to_step) {
+  for (std::uint64_t j = 0; j < count; ++j) {
+    T v;
+    std::memcpy(&v, src + j * from_step, sizeof v);
+    std::memcpy(dst + j * to_step, &v, sizeof v);
+  }
+}
+
 // Chunk `origin`'s values from the slab, zero-padded past the dataset's end, C order.
 void gather_chunk(const image_detail::ExportSlab& slab, const std::vector<std::uint64_t>& origin,
                   const std::vector<std::uint64_t>& chunk, const Shape& shape, std::size_t elem,
@@ -111,17 +121,35 @@ void gather_chunk(const image_detail::ExportSlab& slab, const std::vector<std::u
     slab_stride[i] = slab_stride[i + 1] * slab.count[i + 1];
     chunk_stride[i] = chunk_stride[i + 1] * chunk[i + 1];
   }
+  // Runs along the last axis are often a single sample (channels chunked by 1 in a y,x,c
+  // slab): copy them with a strided loop rather than a memcpy each.
+  const std::uint64_t run = inside[n - 1] * elem;
+  const std::uint64_t inner = n >= 2 ? inside[n - 2] : 1;
+  const std::uint64_t from_step = (n >= 2 ? slab_stride[n - 2] : 0) * elem, to_step = (n >= 2 ? chunk_stride[n - 2] : 0) * elem;
+  const std::size_t outer_dims = n >= 2 ? n - 2 : 0;
   std::vector<std::uint64_t> idx(n, 0);
   std::uint64_t rows = 1;
-  for (std::size_t i = 0; i + 1 < n; ++i) rows *= inside[i];
+  for (std::size_t i = 0; i < outer_dims; ++i) rows *= inside[i];
   for (std::uint64_t r = 0; r < rows; ++r) {
     std::uint64_t from = origin[n - 1] - slab.start[n - 1], to = 0;
-    for (std::size_t i = 0; i + 1 < n; ++i) {
+    if (n >= 2) from += (origin[n - 2] - slab.start[n - 2]) * slab_stride[n - 2];
+    for (std::size_t i = 0; i < outer_dims; ++i) {
       from += (origin[i] - slab.start[i] + idx[i]) * slab_stride[i];
       to += idx[i] * chunk_stride[i];
     }
-    std::memcpy(out.data() + to * elem, slab.bytes.data() + from * elem, inside[n - 1] * elem);
-    for (std::size_t i = n - 1; i-- > 0;) {
+    const unsigned char* src = slab.bytes.data() + from * elem;
+    unsigned char* dst = out.data() + to * elem;
+    switch (run) {
+      case 1:
+        for (std::uint64_t j = 0; j < inner; ++j) dst[j * to_step] = src[j * from_step];
+        break;
+      case 2: copy_runs<std::uint16_t>(src, dst, inner, from_step, to_step); break;
+      case 4: copy_runs<std::uint32_t>(src, dst, inner, from_step, to_step); break;
+      case 8: copy_runs<std::uint64_t>(src, dst, inner, from_step, to_step); break;
+      default:
+        for (std::uint64_t j = 0; j < inner; ++j) std::memcpy(dst + j * to_step, src + j * from_step, run);
+    }
+    for (std::size_t i = outer_dims; i-- > 0;) {
       if (++idx[i] < inside[i]) break;
       idx[i] = 0;
     }

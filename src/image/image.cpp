@@ -69,7 +69,10 @@ void scatter_to_planar(const float* src, const std::string& axes, const std::vec
       default: stride[i] = 0; break;  // t: one time point per read
     }
   }
-  const std::size_t n = axes.size();
+  // Trailing axes of extent 1 (the c of a one-channel z,y,x,c file) would make every run one
+  // sample long.
+  std::size_t n = axes.size();
+  while (n > 1 && counts[n - 1] == 1) --n;
   if (n == 0) return;
   std::vector<std::int64_t> idx(n, 0);
   float* dst = out.data.data();

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <random>
 
+#include "hdf5.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/image.hpp"
 #include "test_paths.hpp"
@@ -242,4 +243,63 @@ TEST(Writers, PngSequenceWritesOneFilePerPlane) {
   }
   EXPECT_FALSE(fs::exists(dir) && !fs::is_empty(dir));
   fs::remove_all(dir);
+}
+
+// HDF5 exports take two paths: blocks that cover whole chunks are stored chunk by chunk
+// (gathered, deflated in parallel, H5Dwrite_chunk), others through HDF5's hyperslab writes.
+// Both must give the same dataset for any axis order, channel count, dtype and compression.
+TEST(Writers, Hdf5ChunkPathsGiveTheSameDataset) {
+  struct Case {
+    std::string axes;
+    bool compress;
+    std::array<std::int64_t, 3> hint;
+    ValueType dtype;
+  };
+  for (const Case& c : {Case{"zyxc", true, {2, 3, 4}, ValueType::Float32}, Case{"zyxc", false, {2, 3, 4}, ValueType::UInt16},
+                        Case{"czyx", true, {2, 3, 4}, ValueType::Float32}, Case{"zxyc", true, {2, 3, 4}, ValueType::UInt8},
+                        Case{"zyxc", true, {0, 0, 0}, ValueType::Float32}, Case{"zyxc", false, {4, 6, 8}, ValueType::Float32}}) {
+    SCOPED_TRACE(c.axes + (c.compress ? " compressed" : "") + " hint " + std::to_string(c.hint[0]));
+    const std::string path = test::temp_path("chunks.h5");
+    ImageWriterOptions o;
+    o.path = path;
+    o.axes = c.axes;
+    o.dtype = c.dtype;
+    o.compress = c.compress;
+    o.block_shape = c.hint;
+    const std::int64_t Z = 5, Y = 7, X = 9;
+    const int C = 3;
+    for (char a : c.axes) o.shape.push_back(a == 'z' ? Z : a == 'y' ? Y : a == 'x' ? X : C);
+    {
+      Hdf5ImageWriter w(o);
+      write_volume(w, Z, Y, X, C);
+      w.commit();
+    }
+    if (c.hint[0] > 0) {
+      // The chunks divide the blocks, so the whole-chunk path was taken.
+      auto f = hdf5::File::open_read_only(path);
+      auto ds = hdf5::open_object(f.id(), "/exported_data");
+      hid_t dcpl = H5Dget_create_plist(ds.id());
+      std::vector<hsize_t> chunk(c.axes.size());
+      ASSERT_EQ(H5Pget_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), static_cast<int>(chunk.size()));
+      H5Pclose(dcpl);
+      for (std::size_t i = 0; i < c.axes.size(); ++i) {
+        const auto spatial = std::string("zyx").find(c.axes[i]);
+        if (spatial != std::string::npos) {
+          EXPECT_EQ(c.hint[spatial] % static_cast<std::int64_t>(chunk[i]), 0) << c.axes[i];
+        }
+      }
+    }
+    auto src = open_image(path + "/exported_data");
+    PlanarBlock all;
+    src->read(0, Box{{0, 0, 0}, {Z, Y, X}}, all);
+    for (int ch = 0; ch < C; ++ch)
+      for (std::int64_t z = 0; z < Z; ++z)
+        for (std::int64_t y = 0; y < Y; ++y)
+          for (std::int64_t x = 0; x < X; ++x) {
+            float want = expected(ch, z, y, x);
+            if (c.dtype == ValueType::UInt8) want = static_cast<float>(static_cast<int>(want) % 256);  // wraps
+            ASSERT_EQ(all.channel(ch)[(z * Y + y) * X + x], want) << ch << " " << z << " " << y << " " << x;
+          }
+    fs::remove(path);
+  }
 }
