@@ -16,26 +16,13 @@
 #include "ilpkit/image.hpp"
 #include "ilpkit/ilp.hpp"
 #include "ilpkit/tree.hpp"
+#include "project_builder.hpp"
 
 using namespace ilpkit;
+using namespace ilpkit::tools;
 namespace fs = std::filesystem;
 
 namespace {
-
-Node& group(Node& parent, const std::string& name) { return parent.require_group(name); }
-
-void put(Node& parent, const std::string& name, Value v) { parent.add_child(Node::make_dataset(name, std::move(v))); }
-
-Value text(const std::string& s) { return Value::string(s); }
-
-// The Python-3 protocol-0 bytes of ParallelVigraRfLazyflowClassifierFactory (ilp-format.md §6.1).
-std::string py3_factory(int trees, int forests) {
-  return "ccopy_reg\n_reconstructor\np0\n(clazyflow.classifiers.parallelVigraRfLazyflowClassifier\n"
-         "ParallelVigraRfLazyflowClassifierFactory\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n(dp5\nVVERSION\np6\nI2\n"
-         "sV_num_trees\np7\nI" + std::to_string(trees) +
-         "\nsV_label_proportion\np8\nNsV_variable_importance_path\np9\nNsV_variable_importance_enabled\np10\nI00\n"
-         "sV_kwargs\np11\n(dp12\nsV_num_forests\np13\nI" + std::to_string(forests) + "\nsb.";
-}
 
 // The Python-2 variant of the 1.2.x files: S'...' keys, no memo between t and R.
 std::string py2_factory(int trees, int forests) {
@@ -44,29 +31,6 @@ std::string py2_factory(int trees, int forests) {
          "S'_variable_importance_path'\np6\nNsS'_kwargs'\np7\n(dp8\nsS'_variable_importance_enabled'\np9\nI00\n"
          "sS'VERSION'\np10\nI2\nsS'_num_trees'\np11\nI" + std::to_string(trees) +
          "\nsS'_label_proportion'\np12\nNsS'_num_forests'\np13\nI" + std::to_string(forests) + "\nsb.";
-}
-
-Node& info(Node& root, const std::string& lane, const std::string& cls, const std::string& file_path,
-           const std::string& axes, const std::vector<std::int64_t>& shape) {
-  Node& input = group(root, "Input Data");
-  Node& raw = group(group(group(input, "infos"), lane), "Raw Data");
-  group(group(group(input, "infos"), lane), "Prediction Mask");
-  put(raw, "__class__", text(cls));
-  put(raw, "location", text(cls == "ProjectInternalDatasetInfo" ? "ProjectInternal" : "FileSystem"));
-  put(raw, "filePath", text(file_path));
-  put(raw, "nickname", text("tiny-data"));
-  put(raw, "allowLabels", Value::bools({true}, {}));
-  put(raw, "datasetId", text("b8a6f8e2-0000-11ef-8000-000000000000"));
-  put(raw, "axistags", text(axistags_json(axes)));
-  if (!shape.empty()) put(raw, "shape", Value::from_vector(shape));
-  return raw;
-}
-
-void input_header(Node& root) {
-  Node& input = group(root, "Input Data");
-  put(input, "StorageVersion", Value::string("0.2", StringForm::VarUtf8));
-  put(input, "Role Names", Value::strings({"Raw Data", "Prediction Mask"}));
-  group(input, "local_data");
 }
 
 // Two features on a 2-D image: Gaussian Smoothing 0.3 and Hessian eigenvalues 1.0 (3 channels).
@@ -106,24 +70,6 @@ void forests(Node& pc, const std::vector<std::string>& feature_names) {
   put(cf, "known_labels", Value::from_vector(std::vector<std::uint32_t>{1, 2}));
   put(cf, "feature_names", Value::strings(feature_names));
   put(cf, "pickled_type", text("clazyflow.classifiers.parallelVigraRfLazyflowClassifier\nParallelVigraRfLazyflowClassifier\np0\n."));
-}
-
-void label_metadata(Node& pc) {
-  put(pc, "StorageVersion", Value::string("0.1", StringForm::VarUtf8));
-  Value names = Value::strings({"background", "cells"});
-  put(pc, "LabelNames", names);
-  pc.child("LabelNames")->set_attribute("isEmpty", Value::bools({false}, {}));
-  put(pc, "LabelColors", Value::from_vector(std::vector<std::int64_t>{255, 225, 25, 0, 130, 200}, {2, 3}));
-  put(pc, "PmapColors", Value::from_vector(std::vector<std::int64_t>{255, 225, 25, 0, 130, 200}, {2, 3}));
-}
-
-Node& block(Node& lane, const std::string& name, const std::string& slice, std::vector<std::uint8_t> data,
-            std::vector<std::uint64_t> shape, const std::string& axes = "") {
-  lane.add_child(Node::make_dataset(name, Value::numeric(ValueType::UInt8, std::move(shape), std::move(data))));
-  Node& b = *lane.child(name);
-  b.set_attribute("blockSlice", text(slice));
-  if (!axes.empty()) b.set_attribute("axistags", Value::string(axistags_json(axes), StringForm::VarUtf8));
-  return b;
 }
 
 // A 12x16 uint8 ramp image with axistags, the raw data of the 1.4 project.

@@ -260,6 +260,16 @@ std::recursive_mutex& global_mutex() {
   return m;
 }
 
+namespace {
+// HDF5's exit handler closes files still open, and crashes (HDF5 1.10.8, H5F__close_cb) on a file
+// whose close already failed, e.g. on a full disk. Every file is closed explicitly here, and an
+// abandoned export's temporary file is deleted anyway, so the handler is not needed.
+const bool kNoExitHandler = [] {
+  H5dont_atexit();
+  return true;
+}();
+}  // namespace
+
 Handle& Handle::operator=(Handle&& o) noexcept {
   if (this != &o) {
     close();

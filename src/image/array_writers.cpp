@@ -52,8 +52,12 @@ class StagedArray {
     for (auto n : shape_) total *= n;
     bytes_ = total;
     // Reserve the whole array now: a full disk fails here, not half way.
-    if (const int err = ::posix_fallocate(fd_, 0, static_cast<off_t>(offset_ + bytes_)); err != 0 && err != EOPNOTSUPP)
+    if (const int err = ::posix_fallocate(fd_, 0, static_cast<off_t>(offset_ + bytes_)); err != 0 && err != EOPNOTSUPP) {
+      ::close(fd_);
+      fd_ = -1;
+      ::unlink(file_.c_str());  // the owner's destructor never runs when its constructor throws
       fail("cannot reserve space for", err);
+    }
   }
   ~StagedArray() {
     if (fd_ >= 0) ::close(fd_);

@@ -458,3 +458,48 @@ TEST(Headless, CutoutsAndPredictionMasksSelectFromTheWholeExport) {
                Error);
   fs::remove(mask_file);
 }
+
+// A full disk, simulated with a file-size limit (RLIMIT_FSIZE with SIGXFSZ ignored, so writes
+// fail with EFBIG as they fail with ENOSPC on a full disk): every output format fails with exit
+// code 4 and one line naming the output, and leaves no file behind, final or temporary.
+TEST(Headless, FullDiskFailsCleanlyInEveryFormat) {
+  const fs::path dir = test::temp_path("full_disk");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string input = (dir / "in.h5").string();
+  {
+    ImageWriterOptions o;
+    o.path = input;
+    o.internal_path = "data";
+    o.axes = "yxc";
+    o.shape = {512, 512, 1};
+    o.dtype = ValueType::UInt8;
+    Hdf5ImageWriter w(o);
+    PlanarBlock b;
+    b.reset(Box{{0, 0, 0}, {1, 512, 512}}, 1);
+    for (std::size_t i = 0; i < b.data.size(); ++i) b.data[i] = static_cast<float>((i * 7919) % 251);
+    w.write(0, b);
+    w.commit();
+  }
+  for (const std::string format : {"hdf5", "compressed hdf5", "numpy", "tiff", "png"}) {
+    SCOPED_TRACE(format);
+    const fs::path out_dir = dir / "out";
+    fs::create_directories(out_dir);
+    const std::string dtype = format == "png" ? " --export_dtype=uint16" : "";
+    const std::string cmd = "trap '' XFSZ; ulimit -f 256; exec " + std::string(ILPKIT_EXE) + " run --project=" +
+                            test::testdata("minimal_14.ilp") + " --export_source=Features '--output_format=" + format +
+                            "'" + dtype + " --output_filename_format=" + (out_dir / "result").string() + " " + input +
+                            "/data";
+    const std::string log = (dir / "log.txt").string();
+    const int status = std::system(("sh -c \"" + cmd + "\" 2>" + log).c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 4);
+    std::ifstream in(log);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("result"), std::string::npos) << text;
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+    EXPECT_TRUE(fs::is_empty(out_dir)) << fs::directory_iterator(out_dir)->path();
+    fs::remove_all(out_dir);
+  }
+  fs::remove_all(dir);
+}
