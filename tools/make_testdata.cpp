@@ -196,18 +196,14 @@ CellImage cell_image(std::int64_t height, std::int64_t width, unsigned seed) {
 // Scribbles as a user draws them: short strokes, two pixels wide, across some cells (label 2)
 // and through empty background (label 1); one label block per stroke.
 void scribbles(Node& lane, const CellImage& img) {
-  int block = 0;
+  int blocks = 0;
   auto stroke = [&](std::int64_t y, std::int64_t x0, std::int64_t x1, std::uint8_t label) {
     const std::int64_t w = x1 - x0;
-    std::vector<std::uint8_t> data(static_cast<std::size_t>(2 * w), label);
-    char name[16];
-    std::snprintf(name, sizeof name, "block%04d", block++);
-    lane.add_child(Node::make_dataset(
-        name, Value::numeric(ValueType::UInt8, {2, static_cast<std::uint64_t>(w), 1}, std::move(data))));
-    Node& b = *lane.child(name);
-    b.set_attribute("blockSlice", text("[" + std::to_string(y) + ":" + std::to_string(y + 2) + "," +
-                                       std::to_string(x0) + ":" + std::to_string(x1) + ",0:1]"));
-    b.set_attribute("axistags", Value::string(axistags_json("yxc"), StringForm::VarUtf8));
+    block(lane, block_name(blocks++),
+          "[" + std::to_string(y) + ":" + std::to_string(y + 2) + "," + std::to_string(x0) + ":" + std::to_string(x1) +
+              ",0:1]",
+          std::vector<std::uint8_t>(static_cast<std::size_t>(2 * w), label), {2, static_cast<std::uint64_t>(w), 1},
+          "yxc");
   };
   for (std::size_t i = 0; i < img.cells.size(); i += 3) {
     const Cell& c = img.cells[i];

@@ -62,6 +62,12 @@ inline void label_metadata(Node& pc, const std::vector<std::string>& names = {"b
   put(pc, "PmapColors", Value::from_vector(colors, shape));
 }
 
+/// ilastik's label block names: block0000, block0001, ...
+inline std::string block_name(int index) {
+  std::string digits = std::to_string(index);
+  return "block" + std::string(digits.size() < 4 ? 4 - digits.size() : 0, '0') + digits;
+}
+
 inline Node& block(Node& lane, const std::string& name, const std::string& slice, std::vector<std::uint8_t> data,
             std::vector<std::uint64_t> shape, const std::string& axes = "") {
   lane.add_child(Node::make_dataset(name, Value::numeric(ValueType::UInt8, std::move(shape), std::move(data))));

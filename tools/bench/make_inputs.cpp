@@ -76,9 +76,7 @@ void write_four_class_project(const std::string& dir) {
       const std::uint8_t l = label_of(image.data[static_cast<std::size_t>(y * 2048 + x)]);
       if (l && seen[l]++ % 7 == 0) row[static_cast<std::size_t>(x)] = l;
     }
-    char name[16];
-    std::snprintf(name, sizeof name, "block%04d", blocks++);
-    block(lane, name, "[" + std::to_string(y) + ":" + std::to_string(y + 1) + ",0:2048,0:1]", row, {1, 2048, 1},
+    block(lane, block_name(blocks++), "[" + std::to_string(y) + ":" + std::to_string(y + 1) + ",0:2048,0:1]", row, {1, 2048, 1},
           "yxc");
   }
   put(pc, "ClassifierFactory", text(py3_factory(100, 2)));
