@@ -2,6 +2,8 @@
 #include "ilpkit/parallel.hpp"
 
 #include <atomic>
+#include <map>
+#include <mutex>
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -54,30 +56,38 @@ void run_blockwise(const BlockPipeline& p) {
     std::unique_ptr<BlockWork> work;
     std::size_t index = 0;
   };
+  // TBB does not destroy the values buffered between stages when an exception cancels the
+  // pipeline, so the stages pass raw pointers and the items live here until written.
+  std::mutex live_mutex;
+  std::map<std::size_t, std::unique_ptr<Item>> live;
   tbb::parallel_pipeline(
       tokens,
-      tbb::make_filter<void, std::shared_ptr<Item>>(tbb::filter_mode::serial_in_order,
-                                    [&](tbb::flow_control& fc) -> std::shared_ptr<Item> {
+      tbb::make_filter<void, Item*>(tbb::filter_mode::serial_in_order,
+                                    [&](tbb::flow_control& fc) -> Item* {
                                       if (next == p.blocks) {
                                         fc.stop();
                                         return nullptr;
                                       }
                                       check_stop();
-                                      auto item = std::make_shared<Item>();
+                                      auto item = std::make_unique<Item>();
                                       item->index = next;
                                       item->work = p.read(next++);
-                                      return item;
+                                      Item* raw = item.get();
+                                      std::lock_guard<std::mutex> lock(live_mutex);
+                                      live.emplace(raw->index, std::move(item));
+                                      return raw;
                                     }) &
-          tbb::make_filter<std::shared_ptr<Item>, std::shared_ptr<Item>>(
-              tbb::filter_mode::parallel,
-              [](std::shared_ptr<Item> item) {
-                check_stop();
-                item->work->compute();
-                return item;
-              }) &
-          tbb::make_filter<std::shared_ptr<Item>, void>(
-              tbb::filter_mode::serial_in_order,
-              [&](std::shared_ptr<Item> item) { p.write(*item->work, item->index); }));
+          tbb::make_filter<Item*, Item*>(tbb::filter_mode::parallel,
+                                         [](Item* item) {
+                                           check_stop();
+                                           item->work->compute();
+                                           return item;
+                                         }) &
+          tbb::make_filter<Item*, void>(tbb::filter_mode::serial_in_order, [&](Item* item) {
+            p.write(*item->work, item->index);
+            std::lock_guard<std::mutex> lock(live_mutex);
+            live.erase(item->index);
+          }));
 }
 
 }  // namespace ilpkit

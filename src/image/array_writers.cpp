@@ -169,7 +169,10 @@ class NpyWriter final : public ImageWriter {
     fs::remove(temp_, ec);
   }
   void write(std::int64_t t, const PlanarBlock& block) override {
-    with_context(fmt::format("writing {}", opt_.path), [&] { array_->put(image_detail::export_slab(t, block, opt_)); });
+    with_context(fmt::format("writing {}", opt_.path), [&] {
+      image_detail::export_slab(t, block, opt_, slab_);
+      array_->put(slab_);
+    });
   }
   void commit() override {
     with_context(fmt::format("writing {}", opt_.path), [&] {
@@ -197,6 +200,7 @@ class NpyWriter final : public ImageWriter {
   ImageWriterOptions opt_;
   std::string temp_;
   std::unique_ptr<StagedArray> array_;
+  image_detail::ExportSlab slab_;
   bool committed_ = false;
 };
 
@@ -233,7 +237,10 @@ class TiffWriter final : public ImageWriter {
     if (!committed_) fs::remove(temp_, ec);
   }
   void write(std::int64_t t, const PlanarBlock& block) override {
-    with_context(fmt::format("writing {}", opt_.path), [&] { array_->put(image_detail::export_slab(t, block, opt_)); });
+    with_context(fmt::format("writing {}", opt_.path), [&] {
+      image_detail::export_slab(t, block, opt_, slab_);
+      array_->put(slab_);
+    });
   }
   void commit() override {
     with_context(fmt::format("writing {}", opt_.path), [&] {
@@ -299,6 +306,7 @@ class TiffWriter final : public ImageWriter {
   ImageWriterOptions opt_;
   std::string staged_, temp_;
   std::unique_ptr<StagedArray> array_;
+  image_detail::ExportSlab slab_;
   std::uint64_t pages_ = 1;
   std::uint32_t height_ = 0, width_ = 0;
   std::uint16_t samples_ = 1;
@@ -337,7 +345,10 @@ class PngWriter final : public ImageWriter {
     if (!committed_) fs::remove(temp_, ec);
   }
   void write(std::int64_t t, const PlanarBlock& block) override {
-    with_context(fmt::format("writing {}", opt_.path), [&] { array_->put(image_detail::export_slab(t, block, opt_)); });
+    with_context(fmt::format("writing {}", opt_.path), [&] {
+      image_detail::export_slab(t, block, opt_, slab_);
+      array_->put(slab_);
+    });
   }
   void commit() override {
     with_context(fmt::format("writing {}", opt_.path), [&] {
@@ -381,6 +392,7 @@ class PngWriter final : public ImageWriter {
   ImageWriterOptions opt_;
   std::string staged_, temp_;
   std::unique_ptr<StagedArray> array_;
+  image_detail::ExportSlab slab_;
   std::uint32_t height_ = 0, width_ = 0;
   int channels_ = 1;
   bool committed_ = false;

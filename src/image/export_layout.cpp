@@ -3,9 +3,8 @@
 
 namespace ilpkit::image_detail {
 
-ExportSlab export_slab(std::int64_t t, const PlanarBlock& block, const ImageWriterOptions& options) {
+void export_slab(std::int64_t t, const PlanarBlock& block, const ImageWriterOptions& options, ExportSlab& slab) {
   const std::string& axes = options.axes;
-  ExportSlab slab;
   slab.start.resize(axes.size());
   slab.count.resize(axes.size());
   std::vector<std::int64_t> stride(axes.size());
@@ -25,7 +24,8 @@ ExportSlab export_slab(std::int64_t t, const PlanarBlock& block, const ImageWrit
     stride[i] = st;
   }
   // Interleave the planes into the output's axis order.
-  std::vector<float> values(block.data.size());
+  std::vector<float>& values = slab.values;
+  values.resize(block.data.size());
   std::vector<std::int64_t> idx(axes.size(), 0);
   const std::size_t last = axes.size() - 1;
   const auto inner = static_cast<std::int64_t>(slab.count[last]);
@@ -46,7 +46,6 @@ ExportSlab export_slab(std::int64_t t, const PlanarBlock& block, const ImageWrit
   }
   slab.bytes.resize(values.size() * element_size(options.dtype));
   convert_export_values(values.data(), values.size(), options.dtype, options.normalize, slab.bytes.data());
-  return slab;
 }
 
 }  // namespace ilpkit::image_detail

@@ -13,9 +13,11 @@ namespace ilpkit::image_detail {
 struct ExportSlab {
   std::vector<std::uint64_t> start, count;  ///< in output axes order
   std::vector<unsigned char> bytes;         ///< count's C-order values in the export dtype
+  std::vector<float> values;                ///< scratch: the values before conversion
 };
 
-/// Time point `t`'s block (float [c][z][y][x]) as a slab of the output `axes`, converted.
-ExportSlab export_slab(std::int64_t t, const PlanarBlock& block, const ImageWriterOptions& options);
+/// Time point `t`'s block (float [c][z][y][x]) as a slab of the output `axes`, converted, into
+/// `slab` (writers keep one and reuse its buffers: fresh ones would be page-faulted in per block).
+void export_slab(std::int64_t t, const PlanarBlock& block, const ImageWriterOptions& options, ExportSlab& slab);
 
 }  // namespace ilpkit::image_detail

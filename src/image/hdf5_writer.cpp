@@ -29,6 +29,8 @@ struct Hdf5ImageWriter::State {
   hdf5::File file;
   hdf5::Handle dataset;
   std::vector<std::uint64_t> chunk;
+  std::vector<unsigned char> scratch;  ///< one chunk's bytes (uncompressed path)
+  image_detail::ExportSlab slab;       ///< reused block after block
   bool committed = false;
 };
 
@@ -113,10 +115,14 @@ void gather_chunk(const image_detail::ExportSlab& slab, const std::vector<std::u
   const std::size_t n = chunk.size();
   std::uint64_t volume = 1;
   for (auto c : chunk) volume *= c;
-  out.assign(volume * elem, 0);
   std::vector<std::uint64_t> inside(n), slab_stride(n, 1), chunk_stride(n, 1);
-  for (std::size_t i = 0; i < n; ++i)
+  bool edge = false;
+  for (std::size_t i = 0; i < n; ++i) {
     inside[i] = std::min<std::uint64_t>(chunk[i], static_cast<std::uint64_t>(shape[i]) - origin[i]);
+    edge |= inside[i] < chunk[i];
+  }
+  out.resize(volume * elem);
+  if (edge) std::fill(out.begin(), out.end(), 0);  // HDF5's fill value past the dataset's end
   for (std::size_t i = n - 1; i-- > 0;) {
     slab_stride[i] = slab_stride[i + 1] * slab.count[i + 1];
     chunk_stride[i] = chunk_stride[i + 1] * chunk[i + 1];
@@ -239,7 +245,8 @@ Hdf5ImageWriter::~Hdf5ImageWriter() {
 
 void Hdf5ImageWriter::write(std::int64_t t, const PlanarBlock& block) {
   auto& s = *state_;
-  const image_detail::ExportSlab slab = image_detail::export_slab(t, block, s.opt);
+  image_detail::export_slab(t, block, s.opt, s.slab);
+  const image_detail::ExportSlab& slab = s.slab;
   with_context(fmt::format("writing {}", s.opt.path), [&] {
     const auto chunks = covered_chunks(slab, s.chunk, s.opt.shape);
     if (chunks.empty()) {
@@ -247,16 +254,19 @@ void Hdf5ImageWriter::write(std::int64_t t, const PlanarBlock& block) {
       hdf5::write_hyperslab(s.dataset.id(), slab.start, slab.count, s.opt.dtype, slab.bytes.data());
       return;
     }
-    // Whole chunks: gathered and deflated in parallel, then stored as they are, in order.
+    // Whole chunks: stored as they are, in order; deflated in parallel first when compressed.
     const std::size_t elem = element_size(s.opt.dtype);
+    if (!s.opt.compress) {
+      for (const auto& origin : chunks) {
+        gather_chunk(slab, origin, s.chunk, s.opt.shape, elem, s.scratch);
+        hdf5::write_chunk(s.dataset.id(), origin, s.scratch.data(), s.scratch.size());
+      }
+      return;
+    }
     std::vector<std::vector<unsigned char>> encoded(chunks.size());
     parallel_for(chunks.size(), [&](std::size_t k) {
-      std::vector<unsigned char> raw;
+      thread_local std::vector<unsigned char> raw;
       gather_chunk(slab, chunks[k], s.chunk, s.opt.shape, elem, raw);
-      if (!s.opt.compress) {
-        encoded[k] = std::move(raw);
-        return;
-      }
       uLongf size = compressBound(static_cast<uLong>(raw.size()));
       encoded[k].resize(size);
       if (compress2(encoded[k].data(), &size, raw.data(), static_cast<uLong>(raw.size()), 1) != Z_OK)

@@ -67,16 +67,22 @@ class BufferPool {
   std::vector<PlanarBlock> free_;
 };
 
+// One pool per role, so that each buffer keeps its size (a block's feature stack is far larger
+// than its input or output) and is not reallocated and page-faulted in again.
+struct BufferPools {
+  BufferPool input, features, output, mask;
+};
+
 class FeatureBlockWork final : public BlockWork {
  public:
-  FeatureBlockWork(const FeatureEngine& engine, const DeriveFn* derive, BufferPool& pool, Box block, std::int64_t t)
-      : engine_(engine), derive_(derive), pool_(pool), block_(block), t_(t), input(pool.take()),
-        features(pool.take()), output(pool.take()) {}
+  FeatureBlockWork(const FeatureEngine& engine, const DeriveFn* derive, BufferPools& pools, Box block, std::int64_t t)
+      : engine_(engine), derive_(derive), pools_(pools), block_(block), t_(t), input(pools.input.take()),
+        features(pools.features.take()), output(pools.output.take()) {}
   ~FeatureBlockWork() override {
-    pool_.give(std::move(input));
-    pool_.give(std::move(features));
-    pool_.give(std::move(output));
-    if (has_mask) pool_.give(std::move(mask));
+    pools_.input.give(std::move(input));
+    pools_.features.give(std::move(features));
+    pools_.output.give(std::move(output));
+    if (has_mask) pools_.mask.give(std::move(mask));
   }
   void compute() override {
     const bool masked_out = has_mask && std::all_of(mask.data.begin(), mask.data.end(), [](float v) { return v == 0; });
@@ -94,7 +100,7 @@ class FeatureBlockWork final : public BlockWork {
  private:
   const FeatureEngine& engine_;
   const DeriveFn* derive_;
-  BufferPool& pool_;
+  BufferPools& pools_;
   Box block_;
   std::int64_t t_;
 
@@ -133,16 +139,16 @@ void compute_derived_blockwise(const ImageSource& source, const FeatureEngine& e
   const std::size_t total = blocks.size() * static_cast<std::size_t>(t1 - t0);
   const ImageSource* mask = derive ? options.mask : nullptr;
 
-  BufferPool pool;
+  BufferPools pools;
   with_thread_limit(options.threads, [&] {
     BlockPipeline p;
     p.blocks = total;
     p.read = [&](std::size_t i) {
       const std::int64_t t = t0 + static_cast<std::int64_t>(i / blocks.size());
       const Box& block = blocks[i % blocks.size()];
-      auto work = std::make_unique<FeatureBlockWork>(engine, &derive, pool, block, t);
+      auto work = std::make_unique<FeatureBlockWork>(engine, &derive, pools, block, t);
       if (mask) {
-        work->mask = pool.take();
+        work->mask = pools.mask.take();
         work->has_mask = true;
         mask->read(t, block, work->mask);
       }
