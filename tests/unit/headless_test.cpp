@@ -503,3 +503,42 @@ TEST(Headless, FullDiskFailsCleanlyInEveryFormat) {
   }
   fs::remove_all(dir);
 }
+
+// Bad inputs and unwritable outputs: each is one line with the right exit code, and nothing is
+// written. (Tests run as root in CI, so an unwritable folder is one under a regular file or in
+// /proc, where permissions do not matter.)
+TEST(Headless, BadInputsAndUnwritableOutputsAreOneClearLine) {
+  const std::string project = "--project=" + test::testdata("minimal_14.ilp");
+  const fs::path dir = test::temp_path("bad_inputs");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string out = " --output_filename_format=" + (dir / "out.h5").string() + " ";
+  struct Case {
+    std::string args;
+    int code;
+    std::string mentions;
+  };
+  const std::string garbage_tiff = (dir / "garbage.tif").string();
+  std::ofstream(garbage_tiff) << "II*\0garbage, not a TIFF directory";
+  const std::string blocker = (dir / "a_file").string();
+  std::ofstream(blocker) << "x";
+  for (const Case& c : {
+           Case{project + out + test::testdata("tiny_raw.h5/nope"), 4, "nope"},             // wrong internal path
+           Case{project + out + test::testdata("nothing_here.tif"), 4, "nothing_here.tif"}, // missing file
+           Case{project + out + garbage_tiff, 5, "garbage.tif"},                           // unreadable TIFF
+           Case{project + " --output_filename_format=" + blocker + "/out.h5 " + test::testdata("tiny_raw.h5/data"), 4,
+                "a_file"},                                                                  // folder is a file
+           Case{project + " --output_filename_format=/proc/ilpkit-test/out.h5 " + test::testdata("tiny_raw.h5/data"), 4,
+                "/proc/ilpkit-test"},                                                       // read-only file system
+           Case{project + out + "--input_axes=zyx " + test::testdata("tiny_raw.h5/data"), 2, "zyx"},  // axes mismatch
+       }) {
+    SCOPED_TRACE(c.args);
+    const auto [code, text] = run_cli_stderr(c.args);
+    EXPECT_EQ(code, c.code) << text;
+    EXPECT_NE(text.find(c.mentions), std::string::npos) << text;
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  }
+  EXPECT_FALSE(fs::exists(dir / "out.h5"));
+  EXPECT_FALSE(fs::exists("/proc/ilpkit-test"));
+  fs::remove_all(dir);
+}
