@@ -35,17 +35,10 @@ std::string py2_factory(int trees, int forests) {
 
 // Two features on a 2-D image: Gaussian Smoothing 0.3 and Hessian eigenvalues 1.0 (3 channels).
 void features(Node& root, bool with_compute_in_2d) {
-  Node& f = group(root, "FeatureSelections");
-  put(f, "StorageVersion", Value::string("0.1", StringForm::VarUtf8));
-  put(f, "FeatureIds", Value::strings({"GaussianSmoothing", "LaplacianOfGaussian", "GaussianGradientMagnitude",
-                                        "DifferenceOfGaussians", "StructureTensorEigenvalues",
-                                        "HessianOfGaussianEigenvalues"}));
-  put(f, "Scales", Value::from_vector(std::vector<double>{0.3, 0.7, 1.0, 1.6, 3.5, 5.0, 10.0}));
   std::vector<bool> m(42, false);
   m[0 * 7 + 0] = true;  // GaussianSmoothing 0.3
   m[5 * 7 + 2] = true;  // HessianOfGaussianEigenvalues 1.0
-  put(f, "SelectionMatrix", Value::bools(m, {6, 7}));
-  if (with_compute_in_2d) put(f, "ComputeIn2d", Value::bools(std::vector<bool>(7, true)));
+  feature_selection(root, m, with_compute_in_2d);
 }
 
 // One forest of two stumps over 3 features: column 1 < 0.5 -> class 0, else class 1.
@@ -268,18 +261,11 @@ void demo(const fs::path& dir) {
   input_header(root);
   Node& info_node = info(root, "lane0000", "RelativeFilesystemDatasetInfo", "cells_train.h5/data", "yx", {256, 256});
   info_node.add_child(Node::make_dataset("nickname", text("cells_train-data")));
-  Node& f = group(root, "FeatureSelections");
-  put(f, "StorageVersion", Value::string("0.1", StringForm::VarUtf8));
-  put(f, "FeatureIds", Value::strings({"GaussianSmoothing", "LaplacianOfGaussian", "GaussianGradientMagnitude",
-                                        "DifferenceOfGaussians", "StructureTensorEigenvalues",
-                                        "HessianOfGaussianEigenvalues"}));
-  put(f, "Scales", Value::from_vector(std::vector<double>{0.3, 0.7, 1.0, 1.6, 3.5, 5.0, 10.0}));
   // A typical user's choice: a few scales of each feature up to 3.5.
   std::vector<bool> m(42, false);
   for (int feature = 0; feature < 6; ++feature)
     for (int scale : {1, 3, 4}) m[static_cast<std::size_t>(feature * 7 + scale)] = true;
-  put(f, "SelectionMatrix", Value::bools(m, {6, 7}));
-  put(f, "ComputeIn2d", Value::bools(std::vector<bool>(7, true)));
+  feature_selection(root, m, true);
   Node& pc = group(root, "PixelClassification");
   label_metadata(pc);
   scribbles(group(group(pc, "LabelSets"), "labels000"), train);

@@ -49,6 +49,20 @@ inline void input_header(Node& root) {
   group(input, "local_data");
 }
 
+/// FeatureSelections over ilastik's six features × seven default scales (0.3 … 10.0);
+/// `selected[f·7 + s]` picks feature f at scale s. Returns the group for additions.
+inline Node& feature_selection(Node& root, const std::vector<bool>& selected, bool compute_in_2d) {
+  Node& f = group(root, "FeatureSelections");
+  put(f, "StorageVersion", Value::string("0.1", StringForm::VarUtf8));
+  put(f, "FeatureIds", Value::strings({"GaussianSmoothing", "LaplacianOfGaussian", "GaussianGradientMagnitude",
+                                        "DifferenceOfGaussians", "StructureTensorEigenvalues",
+                                        "HessianOfGaussianEigenvalues"}));
+  put(f, "Scales", Value::from_vector(std::vector<double>{0.3, 0.7, 1.0, 1.6, 3.5, 5.0, 10.0}));
+  put(f, "SelectionMatrix", Value::bools(selected, {6, 7}));
+  if (compute_in_2d) put(f, "ComputeIn2d", Value::bools(std::vector<bool>(7, true)));
+  return f;
+}
+
 // Label names with ilastik's first default colours.
 inline void label_metadata(Node& pc, const std::vector<std::string>& names = {"background", "cells"}) {
   static const std::int64_t kColors[][3] = {{255, 225, 25}, {0, 130, 200}, {230, 25, 75}, {60, 180, 75}, {245, 130, 48}};

@@ -143,6 +143,15 @@ void rename_into_place(const std::string& from, const std::string& to) {
 }
 
 // numpy's .npy, format 1.0: magic, header dict padded to a multiple of 64 bytes, C-order data.
+// A block converted to the output's layout and dtype, put into the staged array.
+void stage(StagedArray& array, image_detail::ExportSlab& slab, std::int64_t t, const PlanarBlock& block,
+           const ImageWriterOptions& opt) {
+  with_context(fmt::format("writing {}", opt.path), [&] {
+    image_detail::export_slab(t, block, opt, slab);
+    array.put(slab);
+  });
+}
+
 class NpyWriter final : public ImageWriter {
  public:
   explicit NpyWriter(ImageWriterOptions o) : opt_(std::move(o)), temp_(temp_name(opt_.path, "tmp")) {
@@ -168,12 +177,7 @@ class NpyWriter final : public ImageWriter {
     std::error_code ec;
     fs::remove(temp_, ec);
   }
-  void write(std::int64_t t, const PlanarBlock& block) override {
-    with_context(fmt::format("writing {}", opt_.path), [&] {
-      image_detail::export_slab(t, block, opt_, slab_);
-      array_->put(slab_);
-    });
-  }
+  void write(std::int64_t t, const PlanarBlock& block) override { stage(*array_, slab_, t, block, opt_); }
   void commit() override {
     with_context(fmt::format("writing {}", opt_.path), [&] {
       array_->close();
@@ -204,12 +208,52 @@ class NpyWriter final : public ImageWriter {
   bool committed_ = false;
 };
 
+// Formats encoded in one go at commit (TIFF, PNG): blocks are staged raw in a file next to the
+// output, then encoded from it into the temporary file, which is renamed into place.
+class EncodedAtCommitWriter : public ImageWriter {
+ public:
+  explicit EncodedAtCommitWriter(ImageWriterOptions o)
+      : opt_(std::move(o)), staged_(temp_name(opt_.path, "raw")), temp_(temp_name(opt_.path, "tmp")) {}
+  ~EncodedAtCommitWriter() override {
+    array_.reset();
+    std::error_code ec;
+    fs::remove(staged_, ec);
+    if (!committed_) fs::remove(temp_, ec);
+  }
+  void write(std::int64_t t, const PlanarBlock& block) override { stage(*array_, slab_, t, block, opt_); }
+  void commit() override {
+    with_context(fmt::format("writing {}", opt_.path), [&] {
+      encode();
+      rename_into_place(temp_, opt_.path);
+      committed_ = true;
+    });
+  }
+
+ protected:
+  /// Called by the derived constructor once it accepted the options.
+  void start_staging() {
+    with_context(fmt::format("writing {}", opt_.path), [&] {
+      make_parent(opt_.path);
+      array_ = std::make_unique<StagedArray>(staged_, 0, opt_);
+    });
+  }
+  /// Writes the whole file to temp_ from array_.
+  virtual void encode() = 0;
+
+  ImageWriterOptions opt_;
+  std::string staged_, temp_;
+  std::unique_ptr<StagedArray> array_;
+
+ private:
+  image_detail::ExportSlab slab_;
+  bool committed_ = false;
+};
+
 // TIFF: each page is y × x with the channels as samples (contiguous), pages run over the axes
 // before y; LZW-compressed as ilastik's TIFF exports are.
-class TiffWriter final : public ImageWriter {
+class TiffWriter final : public EncodedAtCommitWriter {
  public:
-  TiffWriter(ImageWriterOptions o, bool multipage)
-      : opt_(std::move(o)), staged_(temp_name(opt_.path, "raw")), temp_(temp_name(opt_.path, "tmp")) {
+  TiffWriter(ImageWriterOptions o, bool multipage) : EncodedAtCommitWriter(std::move(o)) {
     const std::string& a = opt_.axes;
     const auto y = a.find('y');
     if (a.size() < 3 || a.compare(a.size() - 3, 3, "yxc") != 0 || y != a.size() - 3)
@@ -225,33 +269,11 @@ class TiffWriter final : public ImageWriter {
     height_ = static_cast<std::uint32_t>(opt_.shape[a.size() - 3]);
     width_ = static_cast<std::uint32_t>(opt_.shape[a.size() - 2]);
     samples_ = static_cast<std::uint16_t>(opt_.shape[a.size() - 1]);
-    with_context(fmt::format("writing {}", opt_.path), [&] {
-      make_parent(opt_.path);
-      array_ = std::make_unique<StagedArray>(staged_, 0, opt_);
-    });
-  }
-  ~TiffWriter() override {
-    array_.reset();
-    std::error_code ec;
-    fs::remove(staged_, ec);
-    if (!committed_) fs::remove(temp_, ec);
-  }
-  void write(std::int64_t t, const PlanarBlock& block) override {
-    with_context(fmt::format("writing {}", opt_.path), [&] {
-      image_detail::export_slab(t, block, opt_, slab_);
-      array_->put(slab_);
-    });
-  }
-  void commit() override {
-    with_context(fmt::format("writing {}", opt_.path), [&] {
-      encode();
-      rename_into_place(temp_, opt_.path);
-      committed_ = true;
-    });
+    start_staging();
   }
 
  private:
-  void encode() {
+  void encode() override {
     const std::size_t elem = element_size(opt_.dtype);
     const std::uint64_t row_bytes = std::uint64_t{width_} * samples_ * elem;
     const std::uint32_t rows_per_strip =
@@ -303,21 +325,15 @@ class TiffWriter final : public ImageWriter {
     return t == ValueType::Int8 || t == ValueType::Int16 || t == ValueType::Int32 || t == ValueType::Int64;
   }
 
-  ImageWriterOptions opt_;
-  std::string staged_, temp_;
-  std::unique_ptr<StagedArray> array_;
-  image_detail::ExportSlab slab_;
   std::uint64_t pages_ = 1;
   std::uint32_t height_ = 0, width_ = 0;
   std::uint16_t samples_ = 1;
-  bool committed_ = false;
 };
 
 // PNG (libpng): one 2-D image of 8- or 16-bit gray, gray+alpha, RGB or RGBA, by channel count.
-class PngWriter final : public ImageWriter {
+class PngWriter final : public EncodedAtCommitWriter {
  public:
-  explicit PngWriter(ImageWriterOptions o)
-      : opt_(std::move(o)), staged_(temp_name(opt_.path, "raw")), temp_(temp_name(opt_.path, "tmp")) {
+  explicit PngWriter(ImageWriterOptions o) : EncodedAtCommitWriter(std::move(o)) {
     const std::string& a = opt_.axes;
     std::uint64_t planes = 1;
     for (std::size_t i = 0; i + 3 < a.size(); ++i) planes *= static_cast<std::uint64_t>(opt_.shape[i]);
@@ -333,33 +349,11 @@ class PngWriter final : public ImageWriter {
                                                 channels_, to_string(opt_.dtype)));
     height_ = static_cast<std::uint32_t>(opt_.shape[a.size() - 3]);
     width_ = static_cast<std::uint32_t>(opt_.shape[a.size() - 2]);
-    with_context(fmt::format("writing {}", opt_.path), [&] {
-      make_parent(opt_.path);
-      array_ = std::make_unique<StagedArray>(staged_, 0, opt_);
-    });
-  }
-  ~PngWriter() override {
-    array_.reset();
-    std::error_code ec;
-    fs::remove(staged_, ec);
-    if (!committed_) fs::remove(temp_, ec);
-  }
-  void write(std::int64_t t, const PlanarBlock& block) override {
-    with_context(fmt::format("writing {}", opt_.path), [&] {
-      image_detail::export_slab(t, block, opt_, slab_);
-      array_->put(slab_);
-    });
-  }
-  void commit() override {
-    with_context(fmt::format("writing {}", opt_.path), [&] {
-      encode();
-      rename_into_place(temp_, opt_.path);
-      committed_ = true;
-    });
+    start_staging();
   }
 
  private:
-  void encode() {
+  void encode() override {
     std::FILE* f = std::fopen(temp_.c_str(), "wb");
     if (!f) throw Error(ErrorKind::Io, fmt::format("cannot create {}: {}", temp_, std::strerror(errno)));
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
@@ -389,13 +383,8 @@ class PngWriter final : public ImageWriter {
     if (!ok) throw Error(ErrorKind::Io, fmt::format("cannot write {} (disk full?)", temp_));
   }
 
-  ImageWriterOptions opt_;
-  std::string staged_, temp_;
-  std::unique_ptr<StagedArray> array_;
-  image_detail::ExportSlab slab_;
   std::uint32_t height_ = 0, width_ = 0;
   int channels_ = 1;
-  bool committed_ = false;
 };
 
 std::string lower(std::string s) {

@@ -50,6 +50,24 @@ int run_cli(const std::string& args) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// A uint8 y,x,c image of a fixed pseudo-random texture as `path`/data, written in bands.
+void write_uint8_image(const std::string& path, std::int64_t height, std::int64_t width) {
+  ImageWriterOptions o;
+  o.path = path;
+  o.internal_path = "data";
+  o.axes = "yxc";
+  o.shape = {height, width, 1};
+  o.dtype = ValueType::UInt8;
+  Hdf5ImageWriter w(o);
+  PlanarBlock band;
+  for (std::int64_t y = 0; y < height; y += 512) {
+    band.reset(Box{{0, y, 0}, {1, std::min(height, y + 512), width}}, 1);
+    for (std::size_t i = 0; i < band.data.size(); ++i) band.data[i] = static_cast<float>((i * 7919) % 251);
+    w.write(0, band);
+  }
+  w.commit();
+}
+
 // Exit code and everything the run wrote to stderr.
 std::pair<int, std::string> run_cli_stderr(const std::string& args) {
   const std::string log = test::temp_path("cli_stderr.txt");
@@ -286,23 +304,7 @@ TEST(Headless, InterruptedRunLeavesNoOutput) {
   const fs::path dir = test::temp_path("interrupt");
   fs::create_directories(dir);
   const std::string input = (dir / "big.h5").string();
-  {
-    // 4096 x 4096 uint8: thousands of 64 x 64 blocks on one thread, seconds of work.
-    ImageWriterOptions o;
-    o.path = input;
-    o.internal_path = "data";
-    o.axes = "yxc";
-    o.shape = {4096, 4096, 1};
-    o.dtype = ValueType::UInt8;
-    Hdf5ImageWriter w(o);
-    PlanarBlock band;
-    for (std::int64_t y = 0; y < 4096; y += 512) {
-      band.reset(Box{{0, y, 0}, {1, y + 512, 4096}}, 1);
-      for (std::size_t i = 0; i < band.data.size(); ++i) band.data[i] = static_cast<float>((i * 7919) % 251);
-      w.write(0, band);
-    }
-    w.commit();
-  }
+  write_uint8_image(input, 4096, 4096);  // thousands of 64 x 64 blocks on one thread, seconds of work
   const std::string out = (dir / "out.h5").string();
   const std::string log = (dir / "log.txt").string();
   const std::string cmd = std::string(ILPKIT_EXE) + " run --project=" + test::testdata("minimal_14.ilp") +
@@ -467,20 +469,7 @@ TEST(Headless, FullDiskFailsCleanlyInEveryFormat) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string input = (dir / "in.h5").string();
-  {
-    ImageWriterOptions o;
-    o.path = input;
-    o.internal_path = "data";
-    o.axes = "yxc";
-    o.shape = {512, 512, 1};
-    o.dtype = ValueType::UInt8;
-    Hdf5ImageWriter w(o);
-    PlanarBlock b;
-    b.reset(Box{{0, 0, 0}, {1, 512, 512}}, 1);
-    for (std::size_t i = 0; i < b.data.size(); ++i) b.data[i] = static_cast<float>((i * 7919) % 251);
-    w.write(0, b);
-    w.commit();
-  }
+  write_uint8_image(input, 512, 512);
   for (const std::string format : {"hdf5", "compressed hdf5", "numpy", "tiff", "png"}) {
     SCOPED_TRACE(format);
     const fs::path out_dir = dir / "out";

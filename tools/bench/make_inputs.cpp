@@ -50,14 +50,7 @@ void write_four_class_project(const std::string& dir) {
   put(root, "workflowName", text("Pixel Classification"));
   input_header(root);
   info(root, "lane0000", "RelativeFilesystemDatasetInfo", "cells_2048.h5/data", "yxc", {2048, 2048, 1});
-  Node& f = group(root, "FeatureSelections");
-  put(f, "StorageVersion", Value::string("0.1", StringForm::VarUtf8));
-  put(f, "FeatureIds", Value::strings({"GaussianSmoothing", "LaplacianOfGaussian", "GaussianGradientMagnitude",
-                                        "DifferenceOfGaussians", "StructureTensorEigenvalues",
-                                        "HessianOfGaussianEigenvalues"}));
-  put(f, "Scales", Value::from_vector(std::vector<double>{0.3, 0.7, 1.0, 1.6, 3.5, 5.0, 10.0}));
-  put(f, "SelectionMatrix", Value::bools(std::vector<bool>(42, true), {6, 7}));
-  put(f, "ComputeIn2d", Value::bools(std::vector<bool>(7, true)));
+  feature_selection(root, std::vector<bool>(42, true), true);
   Node& pc = group(root, "PixelClassification");
   label_metadata(pc, {"background", "dim", "bright", "brightest"});
   Node& lane = group(group(pc, "LabelSets"), "labels000");
