@@ -495,8 +495,8 @@ Value read_attribute(hid_t obj, const std::string& name, std::uint64_t max_bytes
   });
 }
 
-std::vector<unsigned char> read_hyperslab(hid_t dataset, const std::vector<std::uint64_t>& start,
-                                          const std::vector<std::uint64_t>& count, ValueType type) {
+void read_hyperslab_into(hid_t dataset, const std::vector<std::uint64_t>& start, const std::vector<std::uint64_t>& count,
+                         ValueType type, std::vector<unsigned char>& out) {
   Lock lock(global_mutex());
   if (!is_numeric(type)) throw Error(ErrorKind::Internal, "read_hyperslab(): numeric types only");
   Handle space(check_id(H5Dget_space(dataset), "cannot read dataset space"));
@@ -510,13 +510,19 @@ std::vector<unsigned char> read_hyperslab(hid_t dataset, const std::vector<std::
                                                  fmt::join(dims, ",")));
   std::vector<hsize_t> s(start.begin(), start.end()), c(count.begin(), count.end());
   std::uint64_t n = element_count(count);
-  std::vector<unsigned char> out(static_cast<std::size_t>(n) * element_size(type));
-  if (n == 0) return out;
+  out.resize(static_cast<std::size_t>(n) * element_size(type));
+  if (n == 0) return;
   check(H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, s.data(), nullptr, c.data(), nullptr),
         "cannot select hyperslab");
   Handle mem(H5Screate_simple(static_cast<int>(c.size()), c.data(), nullptr));
   check(H5Dread(dataset, native_of(type), mem.id(), space.id(), H5P_DEFAULT, out.data()),
         "cannot read hyperslab");
+}
+
+std::vector<unsigned char> read_hyperslab(hid_t dataset, const std::vector<std::uint64_t>& start,
+                                          const std::vector<std::uint64_t>& count, ValueType type) {
+  std::vector<unsigned char> out;
+  read_hyperslab_into(dataset, start, count, type, out);
   return out;
 }
 

@@ -99,6 +99,10 @@ Value read_attribute(hid_t obj, const std::string& name, std::uint64_t max_bytes
 /// Reads the box [start, start+count) of a numeric dataset converted to `type`, C order.
 std::vector<unsigned char> read_hyperslab(hid_t dataset, const std::vector<std::uint64_t>& start,
                                           const std::vector<std::uint64_t>& count, ValueType type);
+/// The same into `out` (resized; its capacity is reused, so repeated block reads do not
+/// allocate and page-fault in fresh memory each time).
+void read_hyperslab_into(hid_t dataset, const std::vector<std::uint64_t>& start, const std::vector<std::uint64_t>& count,
+                         ValueType type, std::vector<unsigned char>& out);
 
 // ---- writing (earliest format, h5py-compatible encodings) ----
 Handle create_group(hid_t loc, const std::string& name);

@@ -47,8 +47,9 @@ class Hdf5Image final : public ImageSource {
       count[i] = static_cast<std::uint64_t>(n);
       counts[i] = n;
     }
-    auto bytes = with_context(fmt::format("reading {}{}", info_.path, info_.internal_path), [&] {
-      return hdf5::read_hyperslab(dataset_.id(), start, count, ValueType::Float32);
+    thread_local std::vector<unsigned char> bytes;  // reused: blocks are read one after another
+    with_context(fmt::format("reading {}{}", info_.path, info_.internal_path), [&] {
+      hdf5::read_hyperslab_into(dataset_.id(), start, count, ValueType::Float32, bytes);
     });
     out.reset(box, static_cast<int>(info_.extent('c')));
     scatter_to_planar(reinterpret_cast<const float*>(bytes.data()), axes, counts, out);
