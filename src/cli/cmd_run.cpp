@@ -268,7 +268,7 @@ void register_run(CLI::App& app) {
                   "Output axes from txyzc (default: the input's axes with c appended)");
   cmd->add_option("--input_axes,--input-axes", opt->input_axes,
                   "Axes of the input data, e.g. yxc, zyx, tzyxc (default: the training lane's axes, as ilastik)");
-  cmd->add_option(opt->stack_along,
+  cmd->add_option("--stack_along,--stack-along", opt->stack_along,
                   "Axis along which a glob (\"dir/*.png\", quoted) or a ':'-joined list of 2-D images is stacked: "
                   "z, t or c")
       ->capture_default_str();

@@ -218,6 +218,13 @@ TEST(Headless, CommandLineSpellingsAndExitCodes) {
   EXPECT_TRUE(fs::exists(out));
   fs::remove(out);
   EXPECT_EQ(run_cli(project + " --export_source=Features --bogus_flag " + input), 2);       // unknown flag
+  // A ':'-joined list stacked along t: two time points of the same image, exported as t,y,x,c.
+  EXPECT_EQ(run_cli(project + " --export_source=Features --stack_along=t --output_filename_format=" + out + " '" +
+                    input.substr(0, input.size() - 5) + ":" + input.substr(0, input.size() - 5) + "'"),
+            0);
+  EXPECT_EQ(open_image(out + "/exported_data")->info().shape, (Shape{2, 12, 16, 3}));
+  fs::remove(out);
+  EXPECT_EQ(run_cli(project + " --export_source=Features --stack-along x " + input), 2);  // not z, t or c
   {
     const auto [code, text] = run_cli_stderr(project + " --export_sorce=Features --threds=2 " + input);
     EXPECT_EQ(code, 2);
