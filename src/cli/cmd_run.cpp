@@ -247,11 +247,14 @@ void register_run(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--output_format,--output-format", opt->output_format,
                   "hdf5 (default unless the project stores another), \"compressed hdf5\" (gzip level 1), numpy "
-                  "(.npy), tif/tiff (one page, channels as samples; axes must end in yxc) \"multipage tiff\" (one "
-                  "page per plane) or png (one yx image, uint8/uint16; use --export_dtype=uint8 for probabilities)");
+                  "(.npy), tif/tiff (one page, channels as samples; axes must end in yxc), \"multipage tiff\" (one "
+                  "page per plane), png (one y,x image of uint8/uint16: use --export_dtype and the drange flags for "
+                  "probabilities), or \"png sequence\", \"tif sequence\", \"tiff sequence\", \"multipage tiff "
+                  "sequence\" (one file per index of the first output axis, t or z)");
   cmd->add_option("--output_filename_format,--output-filename-format", opt->filename_format,
-                  "Output path template; placeholders {dataset_dir}, {nickname}, {result_type}; the extension is "
-                  "replaced by the format's. Default: the project's, else {dataset_dir}/{nickname}_{result_type}");
+                  "Output path template; placeholders {dataset_dir}, {nickname}, {result_type}, {roi}, {x_start}, "
+                  "{x_stop} (and y, z, t, c), {slice_index} (sequences); the extension is replaced by the format's. "
+                  "Default: the project's, else {dataset_dir}/{nickname}_{result_type}");
   cmd->add_option("--output_internal_path,--output-internal-path", opt->internal_path,
                   "HDF5 dataset to write (default: exported_data)");
   cmd->add_option("--export_dtype,--export-dtype", opt->export_dtype,
