@@ -13,14 +13,14 @@ namespace ilpkit::hdf5 {
 
 namespace {
 
-// Silences HDF5's automatic error printing once; errors are reported through exceptions.
-struct Init {
-  Init() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
-};
-
+// Silences HDF5's automatic error printing on this thread (a per-thread setting: blocks are
+// written by whichever TBB worker runs the serial stage); errors are reported through exceptions.
 void ensure_init() {
-  static Init init;
-  (void)init;
+  thread_local const bool silenced = [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    return true;
+  }();
+  (void)silenced;
 }
 
 herr_t collect_error(unsigned n, const H5E_error2_t* err, void* data) {
@@ -259,6 +259,8 @@ std::recursive_mutex& global_mutex() {
   static std::recursive_mutex m;
   return m;
 }
+
+Lock::Lock(std::recursive_mutex& m) : std::lock_guard<std::recursive_mutex>(m) { ensure_init(); }
 
 namespace {
 // HDF5's exit handler closes files still open, and crashes (HDF5 1.10.8, H5F__close_cb) on a file

@@ -19,7 +19,11 @@ namespace ilpkit::hdf5 {
 
 /// The lock every HDF5 call runs under. Recursive so wrappers can nest.
 std::recursive_mutex& global_mutex();
-using Lock = std::lock_guard<std::recursive_mutex>;
+/// Holds the global HDF5 lock. Also turns off HDF5's automatic error printing for the calling
+/// thread (a per-thread setting in thread-safe builds; errors become exceptions instead).
+struct Lock : std::lock_guard<std::recursive_mutex> {
+  explicit Lock(std::recursive_mutex& m);
+};
 
 /// Owns one hid_t and closes it with the matching H5*close.
 class Handle {
