@@ -98,9 +98,16 @@ class ImageWriter {
 
 /// The writer for one of ilastik's output formats: "hdf5", "compressed hdf5" (gzip 1), "numpy"
 /// (.npy), "tif"/"tiff" (one page, channels as samples, LZW), "multipage tiff" (one page per
-/// plane) or "png" (one yx image of uint8/uint16, 1-4 channels). Throws Error(Unsupported) for other formats, Error(Usage) for axes the format cannot
+/// plane), "png" (one yx image of uint8/uint16, 1-4 channels), ilastik's VIGRA formats "bmp",
+/// "gif", "hdr", "jpeg"/"jpg", "pbm"/"pgm"/"ppm"/"pnm", "ras" (1 or 3 channels, written by
+/// libvigraimpex as ilastik's are), and "<any 2-D format> sequence" / "multipage tiff sequence"
+/// (one file per t or z, named by {slice_index}). Throws Error(Unsupported) for other formats, Error(Usage) for axes the format cannot
 /// hold.
 std::unique_ptr<ImageWriter> open_image_writer(const std::string& format, ImageWriterOptions options);
+
+/// Whether the format stores 2-D pictures (png, tif, tiff, the VIGRA formats and their
+/// sequences), where x is the width whatever the array's axis order, as vigra writes them.
+bool writes_plane_images(const std::string& format);
 
 /// The file extension ilastik gives a format (h5, npy, tif, tiff, png); Error(Unsupported) as above.
 std::string format_extension(const std::string& format);

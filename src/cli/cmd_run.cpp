@@ -249,8 +249,9 @@ void register_run(CLI::App& app) {
                   "hdf5 (default unless the project stores another), \"compressed hdf5\" (gzip level 1), numpy "
                   "(.npy), tif/tiff (one page, channels as samples; axes must end in yxc), \"multipage tiff\" (one "
                   "page per plane), png (one y,x image of uint8/uint16: use --export_dtype and the drange flags for "
-                  "probabilities), or \"png sequence\", \"tif sequence\", \"tiff sequence\", \"multipage tiff "
-                  "sequence\" (one file per index of the first output axis, t or z)");
+                  "probabilities), bmp, gif, hdr, jpeg, jpg, pbm, pgm, ppm, pnm, ras (written by VIGRA as ilastik "
+                  "does; 1 or 3 channels), or any of those 2-D formats or \"multipage tiff\" + \" sequence\" (one "
+                  "file per index of the first output axis, t or z)");
   cmd->add_option("--output_filename_format,--output-filename-format", opt->filename_format,
                   "Output path template; placeholders {dataset_dir}, {nickname}, {result_type}, {roi}, {x_start}, "
                   "{x_stop} (and y, z, t, c), {slice_index} (sequences); the extension is replaced by the format's. "

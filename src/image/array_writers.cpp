@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "export_layout.hpp"
+#include "vigra_writer.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/image.hpp"
 
@@ -387,6 +388,39 @@ class PngWriter final : public EncodedAtCommitWriter {
   int channels_ = 1;
 };
 
+// ilastik's other 2-D image formats, encoded by VIGRA's impex as ilastik's are: one y × x image
+// of 1 (grey) or 3 (RGB) channels.
+class VigraWriter final : public EncodedAtCommitWriter {
+ public:
+  VigraWriter(std::string format, ImageWriterOptions o) : EncodedAtCommitWriter(std::move(o)), format_(std::move(format)) {
+    const std::string& a = opt_.axes;
+    std::uint64_t planes = 1;
+    for (std::size_t i = 0; i + 3 < a.size(); ++i) planes *= static_cast<std::uint64_t>(opt_.shape[i]);
+    if (a.size() < 3 || a.compare(a.size() - 3, 3, "yxc") != 0 || planes != 1)
+      throw Error(ErrorKind::Usage, fmt::format("a {} file holds one y × x image with channels last: the export's axes "
+                                                "'{}' (shape {}) do not fit (use \"{} sequence\" for volumes)",
+                                                format_, a, fmt::join(opt_.shape, "×"), format_));
+    channels_ = static_cast<int>(opt_.shape.back());
+    if (channels_ != 1 && channels_ != 3)
+      throw Error(ErrorKind::Usage, fmt::format("a {} file holds 1 (grey) or 3 (RGB) channels; this export has {}",
+                                                format_, channels_));
+    height_ = static_cast<std::uint32_t>(opt_.shape[a.size() - 3]);
+    width_ = static_cast<std::uint32_t>(opt_.shape[a.size() - 2]);
+    start_staging();
+  }
+
+ private:
+  void encode() override {
+    std::vector<unsigned char> bytes(static_cast<std::size_t>(array_->bytes()));
+    array_->read(bytes.data(), bytes.size(), 0);
+    image_detail::write_with_vigra(format_, temp_, bytes, width_, height_, channels_, opt_.dtype);
+  }
+
+  std::string format_;
+  std::uint32_t height_ = 0, width_ = 0;
+  int channels_ = 1;
+};
+
 std::string lower(std::string s) {
   for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return s;
@@ -397,7 +431,10 @@ std::string sequence_slice_format(const std::string& f) {
   const std::string suffix = " sequence";
   if (f.size() <= suffix.size() || f.compare(f.size() - suffix.size(), suffix.size(), suffix) != 0) return "";
   const std::string inner = f.substr(0, f.size() - suffix.size());
-  return inner == "png" || inner == "tif" || inner == "tiff" || inner == "multipage tiff" ? inner : "";
+  return inner == "png" || inner == "tif" || inner == "tiff" || inner == "multipage tiff" ||
+                 image_detail::vigra_file_type(inner)
+             ? inner
+             : "";
 }
 
 // ilastik's "... sequence" formats: one file per index of the first output axis (t or z), named
@@ -508,12 +545,19 @@ std::string format_extension(const std::string& format) {
   if (f == "tif") return "tif";
   if (f == "tiff" || f == "multipage tiff") return "tiff";
   if (f == "png") return "png";
+  if (image_detail::vigra_file_type(f)) return f;  // bmp, gif, hdr, jpeg, jpg, pbm, pgm, ppm, pnm, ras
   if (const std::string inner = sequence_slice_format(f); !inner.empty()) return format_extension(inner);
   throw Error(ErrorKind::Unsupported,
               fmt::format("output format '{}' is not supported yet by this version of ilpkit (supported: hdf5, "
-                          "compressed hdf5, numpy, tif, tiff, multipage tiff, png, and png / tif / tiff / multipage "
-                          "tiff sequence)",
+                          "compressed hdf5, numpy, tif, tiff, multipage tiff, png, bmp, gif, hdr, jpeg, jpg, pbm, pgm, "
+                          "ppm, pnm, ras, and each of those + \" sequence\")",
                           format));
+}
+
+bool writes_plane_images(const std::string& format) {
+  std::string f = lower(format);
+  if (const std::string inner = sequence_slice_format(f); !inner.empty()) f = inner;
+  return f == "png" || f == "tif" || f == "tiff" || image_detail::vigra_file_type(f) != nullptr;
 }
 
 std::unique_ptr<ImageWriter> open_image_writer(const std::string& format, ImageWriterOptions options) {
@@ -525,6 +569,7 @@ std::unique_ptr<ImageWriter> open_image_writer(const std::string& format, ImageW
   }
   if (f == "numpy") return std::make_unique<NpyWriter>(std::move(options));
   if (f == "png") return std::make_unique<PngWriter>(std::move(options));
+  if (image_detail::vigra_file_type(f)) return std::make_unique<VigraWriter>(f, std::move(options));
   if (const std::string inner = sequence_slice_format(f); !inner.empty())
     return std::make_unique<SequenceWriter>(inner, std::move(options));
   return std::make_unique<TiffWriter>(std::move(options), f == "multipage tiff");

@@ -432,8 +432,7 @@ ExportResult export_image(const Project& project, const std::string& input, cons
   w.shape = shape;
   // 2-D image files have no axis order (vigra writes x as width whatever the array's order):
   // an x,y,c tail is the same picture as y,x,c.
-  const bool image_file = format == "png" || format == "tif" || format == "tiff" || format == "png sequence" ||
-                          format == "tif sequence" || format == "tiff sequence";
+  const bool image_file = writes_plane_images(format);
   if (image_file && w.axes.size() >= 3 && w.axes.compare(w.axes.size() - 3, 3, "xyc") == 0) {
     const std::size_t x = w.axes.size() - 3;
     std::swap(w.axes[x], w.axes[x + 1]);

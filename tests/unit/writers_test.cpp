@@ -8,6 +8,7 @@
 #include <png.h>
 #include <tiffio.h>
 
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -302,4 +303,101 @@ TEST(Writers, Hdf5ChunkPathsGiveTheSameDataset) {
           }
     fs::remove(path);
   }
+}
+
+namespace {
+
+std::vector<unsigned char> file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<unsigned char>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A binary PNM (P5 grey / P6 RGB, 8-bit) parsed by hand: header tokens, then the samples.
+std::vector<unsigned char> pnm_samples(const std::vector<unsigned char>& f, std::string& magic, int& w, int& h) {
+  std::size_t pos = 0;
+  auto token = [&] {
+    while (pos < f.size() && (std::isspace(f[pos]) || f[pos] == '#')) {
+      if (f[pos] == '#')
+        while (pos < f.size() && f[pos] != '\n') ++pos;
+      else
+        ++pos;
+    }
+    std::string t;
+    while (pos < f.size() && !std::isspace(f[pos])) t += static_cast<char>(f[pos++]);
+    return t;
+  };
+  magic = token();
+  w = std::stoi(token());
+  h = std::stoi(token());
+  token();  // maxval
+  ++pos;    // one whitespace byte before the samples
+  return std::vector<unsigned char>(f.begin() + static_cast<std::ptrdiff_t>(pos), f.end());
+}
+
+}  // namespace
+
+// ilastik's VIGRA formats, written through libvigraimpex: PNM checked sample by sample with a
+// hand parser, BMP by its header and palette-indexed rows (bottom-up, padded to 4 bytes), GIF
+// and JPEG by their signatures; 3-D exports and 2 channels are refused before any work.
+TEST(Writers, VigraFormatsHoldTheImage) {
+  const std::string dir = test::temp_path("vigra");
+  fs::remove_all(dir);
+  ImageWriterOptions o;
+  o.axes = "yxc";
+  o.dtype = ValueType::UInt8;
+  auto write = [&](const std::string& format, int channels) {
+    o.path = dir + "/img." + format;
+    o.shape = {5, 7, channels};
+    auto w = open_image_writer(format, o);
+    write_volume(*w, 1, 5, 7, channels);
+    w->commit();
+    return file_bytes(o.path);
+  };
+  auto value = [](int c, int y, int x) { return static_cast<unsigned char>(static_cast<int>(expected(c, 0, y, x)) % 256); };
+  std::string magic;
+  int w = 0, h = 0;
+  auto px = pnm_samples(write("pgm", 1), magic, w, h);
+  EXPECT_EQ(magic, "P5");
+  ASSERT_EQ(w, 7);
+  ASSERT_EQ(h, 5);
+  ASSERT_GE(px.size(), 35u);
+  for (int y = 0; y < 5; ++y)
+    for (int x = 0; x < 7; ++x) EXPECT_EQ(px[static_cast<std::size_t>(y * 7 + x)], value(0, y, x));
+  px = pnm_samples(write("ppm", 3), magic, w, h);
+  EXPECT_EQ(magic, "P6");
+  ASSERT_GE(px.size(), 105u);
+  for (int y = 0; y < 5; ++y)
+    for (int x = 0; x < 7; ++x)
+      for (int c = 0; c < 3; ++c) EXPECT_EQ(px[static_cast<std::size_t>((y * 7 + x) * 3 + c)], value(c, y, x));
+
+  const auto bmp = write("bmp", 1);
+  ASSERT_GT(bmp.size(), 54u);
+  EXPECT_EQ(bmp[0], 'B');
+  EXPECT_EQ(bmp[1], 'M');
+  auto u32 = [&](std::size_t at) { return bmp[at] | bmp[at + 1] << 8 | bmp[at + 2] << 16 | static_cast<unsigned>(bmp[at + 3]) << 24; };
+  EXPECT_EQ(u32(18), 7u);  // width
+  EXPECT_EQ(u32(22), 5u);  // height (positive: rows stored bottom-up)
+  EXPECT_EQ(bmp[28], 8);   // bits per pixel: palette indices
+  const std::size_t pixels = u32(10), row = 8;  // 7 bytes padded to 8
+  ASSERT_GE(bmp.size(), pixels + 5 * row);
+  for (int y = 0; y < 5; ++y)
+    for (int x = 0; x < 7; ++x) {
+      const unsigned index = bmp[pixels + static_cast<std::size_t>(4 - y) * row + static_cast<std::size_t>(x)];
+      EXPECT_EQ(bmp[54 + 4 * index], value(0, y, x)) << y << " " << x;  // the grey palette entry's blue
+    }
+  const auto gif = write("gif", 1);
+  EXPECT_EQ(std::string(gif.begin(), gif.begin() + 4), "GIF8");
+  const auto jpeg = write("jpeg", 3);
+  ASSERT_GT(jpeg.size(), 2u);
+  EXPECT_EQ(jpeg[0], 0xFF);
+  EXPECT_EQ(jpeg[1], 0xD8);
+
+  o.shape = {5, 7, 2};
+  o.path = dir + "/refused.bmp";
+  EXPECT_THROW(open_image_writer("bmp", o), Error);  // 2 channels
+  o.axes = "zyxc";
+  o.shape = {2, 5, 7, 1};
+  EXPECT_THROW(open_image_writer("jpeg", o), Error);  // a volume: that is "jpeg sequence"
+  EXPECT_FALSE(fs::exists(o.path));
+  fs::remove_all(dir);
 }
