@@ -42,6 +42,7 @@ struct RunOptions {
   bool quiet = false;
   bool progress = false;
   std::string log_format = "text";
+  std::string logfile, redirect_output;
   bool retrain = false;
   int tree_count = 0;
   std::uint64_t seed = 0;
@@ -123,6 +124,12 @@ int default_threads() {
 }
 
 void run(const RunOptions& o) {
+  if (!o.redirect_output.empty()) {
+    // ilastik's --redirect_output: everything the run prints goes to the file instead.
+    if (!std::freopen(o.redirect_output.c_str(), "a", stderr) || !std::freopen(o.redirect_output.c_str(), "a", stdout))
+      throw Error(ErrorKind::Io, fmt::format("--redirect_output {}: cannot open it for writing", o.redirect_output));
+  }
+  if (!o.logfile.empty()) set_log_file(o.logfile);
   current_log_format() = parse_log_format(o.log_format);
   Reporter report(current_log_format(), o.quiet, o.progress);
   if (!o.not_yet.empty())
@@ -290,10 +297,19 @@ void register_run(CLI::App& app) {
   cmd->add_option("--log-format,--log_format", opt->log_format,
                   "text, or json: one JSON object per line on stderr (events trained, progress, exported, error)")
       ->capture_default_str();
+  cmd->add_option("--logfile", opt->logfile, "Also append every message and error line to this file (ilastik's log file)");
+  cmd->add_option("--redirect_output,--redirect-output", opt->redirect_output,
+                  "Send everything the run prints (stdout and stderr) to this file, as ilastik's flag does");
+  // ilastik flags that only shape ilastik's own process (debug mode, log labels, sys.path): no
+  // effect on what ilpkit computes or writes.
+  cmd->add_flag("--debug", "Accepted for compatibility (no effect)")->group("ilastik compatibility");
+  cmd->add_option("--process_name,--process-name", "Accepted for compatibility (no effect)")
+      ->group("ilastik compatibility");
+  cmd->add_flag("--clean_paths,--clean-paths", "Accepted for compatibility (no effect)")->group("ilastik compatibility");
   // ilastik flags that later versions of ilpkit implement: refused by name, never ignored.
   for (const char* flag : {"--distributed_block_roi,--distributed-block-roi",
                            "--label-proportion,--label_proportion",
-                           "--variable-importance-path,--variable_importance_path", "--logfile"}) {
+                           "--variable-importance-path,--variable_importance_path"}) {
     std::string names = flag;
     std::string first = names.substr(0, names.find(','));
     cmd->add_option_function<std::vector<std::string>>(

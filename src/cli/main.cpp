@@ -22,6 +22,7 @@ extern "C" void on_stop_signal(int sig) {
 // One line on stderr, as text or as a JSON event; returns the exit code.
 int fail(int code, const std::string& message) {
   using namespace ilpkit::cli;
+  log_to_file("ilpkit: error: " + message);
   if (current_log_format() == LogFormat::Json)
     emit_json({{"event", "error"}, {"message", message}, {"exit_code", code}});
   else

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -23,6 +24,29 @@ LogFormat& current_log_format() {
   return format;
 }
 
+namespace {
+std::FILE*& log_file() {
+  static std::FILE* f = nullptr;
+  return f;
+}
+}  // namespace
+
+void set_log_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "a");
+  if (!f) throw Error(ErrorKind::Io, fmt::format("--logfile {}: cannot open it for writing", path));
+  log_file() = f;
+}
+
+void log_to_file(const std::string& line) {
+  std::FILE* f = log_file();
+  if (!f) return;
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
+  std::fprintf(f, "%s %s\n", stamp, line.c_str());
+  std::fflush(f);
+}
+
 void emit_json(const nlohmann::json& event) {
   const std::string line = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::fwrite(line.data(), 1, line.size(), stderr);
@@ -40,6 +64,7 @@ Reporter::Reporter(LogFormat format, bool quiet, bool force_progress) : format_(
 }
 
 void Reporter::message(const std::string& text, const nlohmann::json& event) const {
+  log_to_file(text);
   if (format_ == LogFormat::Json)
     emit_json(event);
   else if (!quiet_)

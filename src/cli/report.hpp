@@ -23,6 +23,12 @@ LogFormat& current_log_format();
 /// One JSON object per line on stderr.
 void emit_json(const nlohmann::json& event);
 
+/// ilastik's --logfile: every message and error line is also appended to `path`, with a time
+/// stamp. Throws Error(Io) when the file cannot be opened.
+void set_log_file(const std::string& path);
+/// Appends `line` to the log file, if any.
+void log_to_file(const std::string& line);
+
 class Reporter {
  public:
   Reporter(LogFormat format, bool quiet, bool force_progress);

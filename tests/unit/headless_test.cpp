@@ -225,6 +225,29 @@ TEST(Headless, CommandLineSpellingsAndExitCodes) {
   EXPECT_EQ(open_image(out + "/exported_data")->info().shape, (Shape{2, 12, 16, 3}));
   fs::remove(out);
   EXPECT_EQ(run_cli(project + " --export_source=Features --stack-along x " + input), 2);  // not z, t or c
+  // ilastik's process flags: --logfile gets every line (time-stamped), --redirect_output takes
+  // all output, --debug / --process_name / --clean_paths are accepted.
+  {
+    const std::string logfile = test::temp_path("run.log"), redirected = test::temp_path("redirected.log");
+    EXPECT_EQ(run_cli(project + " --export_source=Features --debug --process_name=worker1 --clean_paths --logfile=" +
+                      logfile + " --output_filename_format=" + out + " " + input),
+              0);
+    EXPECT_EQ(run_cli(project + " --logfile " + logfile + " " + test::testdata("nope.h5")), 4);
+    std::ifstream in(logfile);
+    const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(log.find("-> " + fs::path(out).lexically_normal().string()), std::string::npos) << log;
+    EXPECT_NE(log.find("ilpkit: error: exporting " + test::testdata("nope.h5")), std::string::npos) << log;
+    EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 2) << log;
+    const auto [code, text] = run_cli_stderr(project + " --redirect_output=" + redirected + " " + test::testdata("nope.h5"));
+    EXPECT_EQ(code, 4);
+    EXPECT_TRUE(text.empty()) << text;
+    std::ifstream red(redirected);
+    const std::string moved((std::istreambuf_iterator<char>(red)), std::istreambuf_iterator<char>());
+    EXPECT_NE(moved.find("nope.h5"), std::string::npos) << moved;
+    fs::remove(logfile);
+    fs::remove(redirected);
+    fs::remove(out);
+  }
   {
     const auto [code, text] = run_cli_stderr(project + " --export_sorce=Features --threds=2 " + input);
     EXPECT_EQ(code, 2);
