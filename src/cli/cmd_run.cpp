@@ -3,7 +3,9 @@
 // (--x=y and --x y, underscores or dashes). Flags ilastik has but this version does not
 // implement yet are refused by name rather than ignored.
 
+#include <cctype>
 #include <chrono>
+#include <optional>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -35,7 +37,8 @@ struct RunOptions {
   std::string output_axis_order;
   std::string input_axes;
   std::string stack_along = "z";
-  std::string readonly;
+  std::optional<std::string> readonly;  ///< ilastik's --readonly [BOOL]; headless default: true
+  bool readonly_given = false;
   bool ignore_training_axistags = false;
   int threads = 0;
   std::string block_shape;
@@ -111,6 +114,16 @@ std::pair<double, double> parse_drange(const char* flag, const std::string& text
   return {v[0], v[1]};
 }
 
+// ilastik's OptionalFlagAction: a bare flag is true, else 1/0/true/false/yes/no/on/off.
+bool parse_readonly(const std::optional<std::string>& value) {
+  if (!value || value->empty()) return true;
+  std::string v = *value;
+  for (auto& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
+  if (v == "0" || v == "false" || v == "no" || v == "off") return false;
+  throw Error(ErrorKind::Usage, fmt::format("--readonly {}: expected 1/0, true/false, yes/no or on/off", *value));
+}
+
 int default_threads() {
   // Pipelines that call ilastik set LAZYFLOW_THREADS; honour it the same way.
   if (const char* env = std::getenv("LAZYFLOW_THREADS"); env && *env) {
@@ -141,11 +154,14 @@ void run(const RunOptions& o) {
   std::vector<std::string> inputs = o.raw_data.empty() ? o.positional : o.raw_data;
   if (inputs.empty()) throw Error(ErrorKind::Usage, "no input files (give them after the flags or with --raw_data)");
 
+  // Headless ilastik is read-only unless --readonly=0; then a retrained classifier is saved.
+  const bool readonly = !o.readonly_given || parse_readonly(o.readonly);
   Project project = read_project(o.project);
   const int threads = o.threads > 0 ? o.threads : default_threads();
   const bool untrained = !project.classifier || project.classifier->forests.empty();
   if (o.tree_count > 0) project.factory.num_trees = o.tree_count;
-  if (o.retrain || untrained || o.tree_count > 0) {
+  const bool trained = o.retrain || untrained || o.tree_count > 0;
+  if (trained) {
     // ilastik trains from the stored labels when asked to, or when the project has no classifier.
     const auto start = std::chrono::steady_clock::now();
     BlockwiseOptions bo;
@@ -167,9 +183,17 @@ void run(const RunOptions& o) {
                    {{"event", "trained"}, {"trees", project.classifier->tree_count()},
                     {"forests", project.classifier->forests.size()}, {"samples", samples.size()},
                     {"features", samples.feature_count}, {"seconds", seconds},
-                    {"reason", o.retrain          ? "--retrain"
+                    {"saved", !readonly}, {"reason", o.retrain ? "--retrain"
                                : o.tree_count > 0 ? "--tree-count"
                                                   : "the project had no classifier"}});
+  }
+  if (trained && !readonly) {
+    Diagnostics diagnostics;
+    IlpTree tree = load_tree(o.project, ReadOptions{}, diagnostics);
+    store_classifier(tree, *project.classifier, o.tree_count > 0 ? &project.factory : nullptr);
+    write_tree(tree, o.project);  // a temporary file renamed into place
+    report.message(fmt::format("ilpkit: saved the retrained classifier into {} (--readonly=0)", o.project),
+                   {{"event", "saved"}, {"project", o.project}});
   }
   ExportRequest req;
   req.source = parse_export_source(o.export_source);
@@ -285,7 +309,14 @@ void register_run(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--ignore_training_axistags,--ignore-training-axistags", opt->ignore_training_axistags,
                 "Use the input file's own axis tags instead of the training lane's");
-  cmd->add_option("--readonly", opt->readonly, "Accepted for compatibility (ilpkit run never modifies the project)")
+  cmd->add_option_function<std::vector<std::string>>(
+         "--readonly",
+         [opt](const std::vector<std::string>& v) {
+           opt->readonly_given = true;
+           opt->readonly = v.empty() ? std::string() : v.front();
+         },
+         "[BOOL] ilastik's flag; headless runs are read-only by default. --readonly=0 with --retrain (or "
+         "--tree-count, or an untrained project) saves the new classifier into the project, as ilastik does")
       ->expected(0, 1);
   cmd->add_option("--threads", opt->threads, "Worker threads (default: LAZYFLOW_THREADS, else all cores)")
       ->check(CLI::NonNegativeNumber);

@@ -561,3 +561,35 @@ TEST(Headless, BadInputsAndUnwritableOutputsAreOneClearLine) {
   EXPECT_FALSE(fs::exists("/proc/ilpkit-test"));
   fs::remove_all(dir);
 }
+
+// --readonly as ilastik parses it: headless runs leave the project alone (bare flag, 1, default),
+// --readonly=0 saves the classifier trained for the run into the project (written whole under a
+// temporary name, then renamed); other values are a usage error.
+TEST(Headless, ReadonlyZeroSavesTheTrainedClassifier) {
+  const fs::path dir = test::temp_path("readonly");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const char* f : {"cells.ilp", "cells_train.h5"}) fs::copy_file(test::testdata(std::string("demo/") + f), dir / f);
+  const std::string project = (dir / "cells.ilp").string();
+  const std::string args = " --quiet --seed 5 --output_filename_format=" + (dir / "out.h5").string() + " " +
+                           test::testdata("demo/cells_test.png");
+  auto has_classifier = [&] {
+    const Project p = read_project(project);
+    return p.classifier && !p.classifier->forests.empty();
+  };
+  EXPECT_EQ(run_cli("--project=" + project + args), 0);
+  EXPECT_FALSE(has_classifier());
+  EXPECT_EQ(run_cli("--project=" + project + " --readonly" + args), 0);
+  EXPECT_FALSE(has_classifier());
+  EXPECT_EQ(run_cli("--project=" + project + " --readonly=maybe" + args), 2);
+  EXPECT_FALSE(has_classifier());
+  EXPECT_EQ(run_cli("--project=" + project + " --readonly=0" + args), 0);
+  ASSERT_TRUE(has_classifier());
+  // The saved forests are the ones that made the export: a run from the saved project (no
+  // training any more) writes the same probabilities.
+  const PlanarBlock first = read_whole(*open_image((dir / "out.h5").string() + "/exported_data"));
+  EXPECT_EQ(run_cli("--project=" + project + args), 0);
+  const PlanarBlock again = read_whole(*open_image((dir / "out.h5").string() + "/exported_data"));
+  EXPECT_EQ(first.data, again.data);
+  fs::remove_all(dir);
+}
