@@ -91,6 +91,8 @@ std::optional<std::pair<std::string, std::string>> split_hdf5_path(const std::st
 
 std::unique_ptr<ImageSource> open_hdf5_image(const std::string& file, const std::string& internal_path) {
   return with_context(fmt::format("reading {}", file), [&]() -> std::unique_ptr<ImageSource> {
+    std::error_code ec;
+    if (!fs::exists(file, ec)) throw Error(ErrorKind::Io, "no such file");
     hdf5::File f = hdf5::File::open_read_only(file);
     std::string inner = internal_path;
     if (inner.empty()) {
