@@ -337,32 +337,34 @@ void register_run(CLI::App& app) {
   cmd->add_option("--process_name,--process-name", "Accepted for compatibility (no effect)")
       ->group("ilastik compatibility");
   cmd->add_flag("--clean_paths,--clean-paths", "Accepted for compatibility (no effect)")->group("ilastik compatibility");
-  // ilastik flags that later versions of ilpkit implement: refused by name, never ignored.
-  for (const char* flag : {"--distributed_block_roi,--distributed-block-roi",
-                           "--label-proportion,--label_proportion",
-                           "--variable-importance-path,--variable_importance_path"}) {
-    std::string names = flag;
-    std::string first = names.substr(0, names.find(','));
-    cmd->add_option_function<std::vector<std::string>>(
-           names, [opt, first](const std::vector<std::string>&) { opt->not_yet.push_back(first); },
-           "Not supported yet by this version")
-        ->expected(0, -1)
-        ->group("Not yet supported");
-  }
   cmd->add_flag("--retrain", opt->retrain,
                 "Train the classifier from the project's labels before exporting (as ilastik's flag; the project "
-                "file is not changed). Projects without a trained classifier are trained anyway, as in ilastik");
+                "is saved only with --readonly=0). Projects without a trained classifier are trained anyway, as in "
+                "ilastik");
   cmd->add_option("--tree-count,--tree_count", opt->tree_count,
-                  "Retrain with this many trees per forest before exporting (as ilastik's flag; the project file is "
-                  "not changed)")
+                  "Retrain with this many trees before exporting (as ilastik's flag; the project is saved only with "
+                  "--readonly=0)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", opt->seed, "Seed for training (default: from the clock, as ilastik); equal seeds give "
                                        "equal forests for any thread count");
-  for (const char* flag : {"--distributed", "--preconvert_stacks,--preconvert-stacks"}) {
-    std::string names = flag;
-    std::string first = names.substr(0, names.find(','));
-    cmd->add_flag_callback(names, [opt, first] { opt->not_yet.push_back(first); }, "Not supported yet by this version")
-        ->group("Not yet supported");
+  // ilastik flags that later versions of ilpkit implement: refused by name, never ignored.
+  struct NotYet {
+    const char* names;
+    bool takes_values;
+  };
+  for (const NotYet& flag : {NotYet{"--distributed", false}, NotYet{"--preconvert_stacks,--preconvert-stacks", false},
+                             NotYet{"--distributed_block_roi,--distributed-block-roi", true},
+                             NotYet{"--label-proportion,--label_proportion", true},
+                             NotYet{"--variable-importance-path,--variable_importance_path", true}}) {
+    const std::string names = flag.names, first = names.substr(0, names.find(','));
+    auto refuse = [opt, first] { opt->not_yet.push_back(first); };
+    CLI::Option* o = flag.takes_values
+                         ? cmd->add_option_function<std::vector<std::string>>(
+                                  names, [refuse](const std::vector<std::string>&) { refuse(); },
+                                  "Not supported yet by this version")
+                               ->expected(0, -1)
+                         : cmd->add_flag_callback(names, refuse, "Not supported yet by this version");
+    o->group("Not yet supported");
   }
   cmd->callback([opt] { run(*opt); });
 }

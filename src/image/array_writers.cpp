@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Exports that are one C-order array: numpy's .npy (a header, then the array), TIFF (pages of
-// y × x with the channels as samples) and PNG (one 8/16-bit image). Blocks are staged with pwrite at their offsets in a
-// temporary file next to the output, so memory stays bounded by the block; TIFF is encoded from
-// the staged array strip by strip at commit. Nothing appears under the final name before commit.
+// y × x with the channels as samples), PNG and the VIGRA formats (one 2-D image), and sequences
+// of those. Blocks are staged with pwrite at their offsets in a temporary file next to the
+// output, so memory stays bounded by the block; TIFF is encoded from the staged array strip by
+// strip at commit. Nothing appears under the final name before commit.
 #include <fcntl.h>
 #include <png.h>
 #include <tiffio.h>
@@ -12,13 +13,13 @@
 #include <cerrno>
 #include <csetjmp>
 #include <cstdio>
-#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "export_layout.hpp"
+#include "sources.hpp"
 #include "vigra_writer.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/image.hpp"
@@ -70,31 +71,13 @@ class StagedArray {
   std::uint64_t bytes() const { return bytes_; }
 
   void put(const image_detail::ExportSlab& slab) {
-    const std::size_t rank = shape_.size();
-    // Trailing axes the slab covers whole merge into one contiguous run.
-    std::size_t split = rank;
-    std::uint64_t run = 1;
-    while (split > 0) {
-      run *= slab.count[split - 1];
-      --split;
-      if (slab.count[split] != shape_[split]) break;
-    }
-    std::vector<std::uint64_t> stride(rank, 1);
-    for (std::size_t i = rank - 1; i-- > 0;) stride[i] = stride[i + 1] * shape_[i + 1];
-    std::uint64_t runs = 1;
-    for (std::size_t i = 0; i < split; ++i) runs *= slab.count[i];
-    std::vector<std::uint64_t> idx(split, 0);
+    const std::vector<std::int64_t> shape(shape_.begin(), shape_.end()), begin(slab.start.begin(), slab.start.end()),
+        count(slab.count.begin(), slab.count.end());
     const unsigned char* src = slab.bytes.data();
-    for (std::uint64_t r = 0; r < runs; ++r) {
-      std::uint64_t at = 0;
-      for (std::size_t i = 0; i < rank; ++i) at += (slab.start[i] + (i < split ? idx[i] : 0)) * stride[i];
-      write_all(src, run * elem_, offset_ + at * elem_);
-      src += run * elem_;
-      for (std::size_t i = split; i-- > 0;) {
-        if (++idx[i] < slab.count[i]) break;
-        idx[i] = 0;
-      }
-    }
+    image_detail::for_each_run(shape, begin, count, [&](std::size_t offset, std::size_t length) {
+      write_all(src, length * elem_, offset_ + offset * elem_);
+      src += length * elem_;
+    });
   }
 
   void read(void* dst, std::uint64_t size, std::uint64_t at) const {

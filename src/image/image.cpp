@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <cstring>
 #include <filesystem>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -125,24 +126,40 @@ void convert_samples(ValueType type, const unsigned char* src, std::size_t n, fl
   }
 }
 
-void gather_region(const unsigned char* base, ValueType type, const std::vector<std::int64_t>& shape,
-                   const std::vector<std::int64_t>& begin, const std::vector<std::int64_t>& count, float* out) {
-  const std::size_t n = shape.size(), elem = element_size(type);
+void for_each_run(const std::vector<std::int64_t>& shape, const std::vector<std::int64_t>& begin,
+                  const std::vector<std::int64_t>& count,
+                  const std::function<void(std::size_t offset, std::size_t length)>& fn) {
+  const std::size_t n = shape.size();
+  if (n == 0) return;
+  for (auto c : count)
+    if (c == 0) return;
+  // Trailing axes the region covers whole merge with the last partial one into a single run.
+  std::size_t split = n - 1;
+  while (split > 0 && begin[split] == 0 && count[split] == shape[split]) --split;
   std::vector<std::int64_t> stride(n, 1);
   for (std::size_t i = n - 1; i-- > 0;) stride[i] = stride[i + 1] * shape[i + 1];
+  const auto length = static_cast<std::size_t>(count[split] * stride[split]);
   std::int64_t outer = 1;
-  for (std::size_t i = 0; i + 1 < n; ++i) outer *= count[i];
-  const std::size_t inner = static_cast<std::size_t>(count[n - 1]);
-  std::vector<std::int64_t> idx(n, 0);
-  for (std::int64_t o = 0; o < outer; ++o, out += inner) {
-    std::int64_t off = begin[n - 1];
-    for (std::size_t i = 0; i + 1 < n; ++i) off += (begin[i] + idx[i]) * stride[i];
-    convert_samples(type, base + static_cast<std::size_t>(off) * elem, inner, out);
-    for (std::size_t i = n - 1; i-- > 0;) {
+  for (std::size_t i = 0; i < split; ++i) outer *= count[i];
+  std::vector<std::int64_t> idx(split, 0);
+  for (std::int64_t o = 0; o < outer; ++o) {
+    std::int64_t off = begin[split] * stride[split];
+    for (std::size_t i = 0; i < split; ++i) off += (begin[i] + idx[i]) * stride[i];
+    fn(static_cast<std::size_t>(off), length);
+    for (std::size_t i = split; i-- > 0;) {
       if (++idx[i] < count[i]) break;
       idx[i] = 0;
     }
   }
+}
+
+void gather_region(const unsigned char* base, ValueType type, const std::vector<std::int64_t>& shape,
+                   const std::vector<std::int64_t>& begin, const std::vector<std::int64_t>& count, float* out) {
+  const std::size_t elem = element_size(type);
+  for_each_run(shape, begin, count, [&](std::size_t offset, std::size_t length) {
+    convert_samples(type, base + offset * elem, length, out);
+    out += length;
+  });
 }
 
 void RegionSource::read(std::int64_t t, const Box& box, PlanarBlock& out) const {

@@ -29,25 +29,14 @@ class NpyImage final : public RegionSource {
 
   void read_region(const std::vector<std::int64_t>& begin, const std::vector<std::int64_t>& count,
                    float* out) const override {
-    const auto& shape = info_.shape;
-    const std::size_t n = shape.size(), elem = element_size(info_.dtype);
-    std::vector<std::int64_t> stride(n, 1);
-    for (std::size_t i = n - 1; i-- > 0;) stride[i] = stride[i + 1] * shape[i + 1];
-    std::int64_t outer = 1;
-    for (std::size_t i = 0; i + 1 < n; ++i) outer *= count[i];
-    const std::size_t inner = static_cast<std::size_t>(count[n - 1]);
-    std::vector<unsigned char> run(inner * elem);
-    std::vector<std::int64_t> idx(n, 0);
-    for (std::int64_t o = 0; o < outer; ++o, out += inner) {
-      std::int64_t off = begin[n - 1];
-      for (std::size_t i = 0; i + 1 < n; ++i) off += (begin[i] + idx[i]) * stride[i];
-      read_exactly(run.data(), run.size(), data_at_ + static_cast<std::size_t>(off) * elem);
-      convert_samples(info_.dtype, run.data(), inner, out);
-      for (std::size_t i = n - 1; i-- > 0;) {
-        if (++idx[i] < count[i]) break;
-        idx[i] = 0;
-      }
-    }
+    const std::size_t elem = element_size(info_.dtype);
+    std::vector<unsigned char> run;
+    for_each_run(info_.shape, begin, count, [&](std::size_t offset, std::size_t length) {
+      run.resize(length * elem);
+      read_exactly(run.data(), run.size(), data_at_ + offset * elem);
+      convert_samples(info_.dtype, run.data(), length, out);
+      out += length;
+    });
   }
 
  private:

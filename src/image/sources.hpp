@@ -2,6 +2,7 @@
 // The concrete image sources behind open_image (internal).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,12 @@ class RegionSource : public ImageSource {
 
 /// `n` samples of `type` (native byte order) at `src` as float32.
 void convert_samples(ValueType type, const unsigned char* src, std::size_t n, float* dst);
+
+/// The region [begin, begin + count) of a C-order array of `shape` as contiguous runs, in order:
+/// fn(offset, length) in elements. Trailing axes the region covers whole are one run.
+void for_each_run(const std::vector<std::int64_t>& shape, const std::vector<std::int64_t>& begin,
+                  const std::vector<std::int64_t>& count,
+                  const std::function<void(std::size_t offset, std::size_t length)>& fn);
 
 /// Copies the region [begin, begin + count) of a C-order array of `shape` (elements of `type`,
 /// native byte order, at `base`) into `out` as float32.

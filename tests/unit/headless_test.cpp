@@ -68,6 +68,15 @@ void write_uint8_image(const std::string& path, std::int64_t height, std::int64_
   w.commit();
 }
 
+// A fresh folder holding the demo project and its training image (its relative data path).
+fs::path copy_demo_project(const std::string& name) {
+  const fs::path dir = test::temp_path(name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const char* f : {"cells.ilp", "cells_train.h5"}) fs::copy_file(test::testdata(std::string("demo/") + f), dir / f);
+  return dir;
+}
+
 // Exit code and everything the run wrote to stderr.
 std::pair<int, std::string> run_cli_stderr(const std::string& args) {
   const std::string log = test::temp_path("cli_stderr.txt");
@@ -372,10 +381,7 @@ TEST(Headless, InterruptedRunLeavesNoOutput) {
 // testdata/demo/cells.ilp must find the cells of the second image, whose truth the generator
 // wrote (tools/make_testdata.cpp). Input PNG, output PNG, as tools/demo runs it.
 TEST(Headless, DemoScribblesTrainAClassifierThatFindsTheCells) {
-  const fs::path dir = test::temp_path("demo");
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  for (const char* f : {"cells.ilp", "cells_train.h5"}) fs::copy_file(test::testdata(std::string("demo/") + f), dir / f);
+  const fs::path dir = copy_demo_project("demo");
   const std::string trained = (dir / "trained.ilp").string();
   const std::string train = std::string(ILPKIT_EXE) + " train " + (dir / "cells.ilp").string() + " -o " + trained +
                             " --seed 3 >/dev/null 2>&1";
@@ -566,10 +572,7 @@ TEST(Headless, BadInputsAndUnwritableOutputsAreOneClearLine) {
 // --readonly=0 saves the classifier trained for the run into the project (written whole under a
 // temporary name, then renamed); other values are a usage error.
 TEST(Headless, ReadonlyZeroSavesTheTrainedClassifier) {
-  const fs::path dir = test::temp_path("readonly");
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  for (const char* f : {"cells.ilp", "cells_train.h5"}) fs::copy_file(test::testdata(std::string("demo/") + f), dir / f);
+  const fs::path dir = copy_demo_project("readonly");
   const std::string project = (dir / "cells.ilp").string();
   const std::string args = " --quiet --seed 5 --output_filename_format=" + (dir / "out.h5").string() + " " +
                            test::testdata("demo/cells_test.png");

@@ -49,6 +49,19 @@ float expected(int c, std::int64_t z, std::int64_t y, std::int64_t x) {
   return static_cast<float>(1000 * c + 100 * z + 10 * y + x);
 }
 
+// A 16-bit PNG read with libpng's simplified API in `format`; checks its width and height.
+void read_png16(const std::string& path, png_uint_32 format, png_uint_32 width, png_uint_32 height,
+                std::vector<std::uint16_t>& px) {
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  ASSERT_TRUE(png_image_begin_read_from_file(&image, path.c_str())) << path << ": " << image.message;
+  EXPECT_EQ(image.width, width);
+  EXPECT_EQ(image.height, height);
+  image.format = format;
+  px.resize(PNG_IMAGE_SIZE(image) / 2);
+  ASSERT_TRUE(png_image_finish_read(&image, nullptr, px.data(), 0, nullptr)) << image.message;
+}
+
 }  // namespace
 
 TEST(Writers, MultipageTiffRoundTripsThroughLibtiff) {
@@ -192,14 +205,9 @@ TEST(Writers, PngRoundTripsThroughLibpng) {
   auto w = open_image_writer("png", o);
   write_volume(*w, 1, 5, 7, 3);
   w->commit();
-  png_image image{};
-  image.version = PNG_IMAGE_VERSION;
-  ASSERT_TRUE(png_image_begin_read_from_file(&image, path.c_str())) << image.message;
-  EXPECT_EQ(image.width, 7u);
-  EXPECT_EQ(image.height, 5u);
-  image.format = PNG_FORMAT_LINEAR_RGB;  // 16-bit samples, as stored (no gamma: linear)
-  std::vector<std::uint16_t> px(PNG_IMAGE_SIZE(image) / 2);
-  ASSERT_TRUE(png_image_finish_read(&image, nullptr, px.data(), 0, nullptr)) << image.message;
+  // 16-bit samples, as stored (no gamma: linear)
+  std::vector<std::uint16_t> px;
+  ASSERT_NO_FATAL_FAILURE(read_png16(path, PNG_FORMAT_LINEAR_RGB, 7, 5, px));
   for (std::uint32_t y = 0; y < 5; ++y)
     for (std::uint32_t x = 0; x < 7; ++x)
       for (int c = 0; c < 3; ++c) EXPECT_EQ(px[(y * 7 + x) * 3 + static_cast<std::uint32_t>(c)], expected(c, 0, y, x));
@@ -225,14 +233,8 @@ TEST(Writers, PngSequenceWritesOneFilePerPlane) {
   }
   for (int z = 0; z < 11; ++z) {
     const std::string path = (dir / fmt::format("seg_z{:02d}.png", z)).string();
-    png_image image{};
-    image.version = PNG_IMAGE_VERSION;
-    ASSERT_TRUE(png_image_begin_read_from_file(&image, path.c_str())) << path << ": " << image.message;
-    EXPECT_EQ(image.width, 7u);
-    EXPECT_EQ(image.height, 5u);
-    image.format = PNG_FORMAT_LINEAR_Y;
-    std::vector<std::uint16_t> px(PNG_IMAGE_SIZE(image) / 2);
-    ASSERT_TRUE(png_image_finish_read(&image, nullptr, px.data(), 0, nullptr)) << image.message;
+    std::vector<std::uint16_t> px;
+    ASSERT_NO_FATAL_FAILURE(read_png16(path, PNG_FORMAT_LINEAR_Y, 7, 5, px));
     for (std::uint32_t y = 0; y < 5; ++y)
       for (std::uint32_t x = 0; x < 7; ++x) ASSERT_EQ(px[y * 7 + x], expected(0, z, y, x)) << z;
   }
