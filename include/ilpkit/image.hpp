@@ -85,6 +85,11 @@ struct ImageWriterOptions {
   /// z, y, x extents of the blocks that will arrive (0: unknown): HDF5 chunks are chosen to
   /// divide them, so that each block fills whole chunks, written and compressed once.
   std::array<std::int64_t, 3> block_shape{0, 0, 0};
+  /// Where the export's origin lies in the source image, in `axes` order (a cutout's start;
+  /// empty: at the origin). OME-Zarr records it as a translation.
+  Shape offset;
+  /// Names the dataset in formats that carry one (OME-Zarr's multiscales name).
+  std::string name;
 };
 
 /// Where an export goes. Blocks may arrive in any order; nothing appears under the final name
@@ -96,7 +101,8 @@ class ImageWriter {
   virtual void commit() = 0;
 };
 
-/// The writer for one of ilastik's output formats: "hdf5", "compressed hdf5" (gzip 1), "numpy"
+/// The writer for one of ilastik's output formats: "hdf5", "compressed hdf5" (gzip 1), "n5",
+/// "compressed n5" (gzip 1), "single-scale OME-Zarr" (axes must be tczyx), "numpy"
 /// (.npy), "tif"/"tiff" (one page, channels as samples, LZW), "multipage tiff" (one page per
 /// plane), "png" (one yx image of uint8/uint16, 1-4 channels), ilastik's VIGRA formats "bmp",
 /// "gif", "hdr", "jpeg"/"jpg", "pbm"/"pgm"/"ppm"/"pnm", "ras" (1 or 3 channels, written by
@@ -109,8 +115,15 @@ std::unique_ptr<ImageWriter> open_image_writer(const std::string& format, ImageW
 /// sequences), where x is the width whatever the array's axis order, as vigra writes them.
 bool writes_plane_images(const std::string& format);
 
-/// The file extension ilastik gives a format (h5, npy, tif, tiff, png); Error(Unsupported) as above.
+/// The file extension ilastik gives a format (h5, n5, zarr, npy, tif, tiff, png, ...);
+/// Error(Unsupported) as above, with the reason for ilastik's formats that ilpkit does not write.
 std::string format_extension(const std::string& format);
+
+/// "single-scale OME-Zarr": always written in t,c,z,y,x order, whatever the output axis order.
+bool is_ome_zarr_format(const std::string& format);
+
+/// Formats whose file holds a named dataset (--output_internal_path): hdf5, n5 and compressed.
+bool has_internal_path(const std::string& format);
 
 class Hdf5ImageWriter final : public ImageWriter {
  public:

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "export_layout.hpp"
 
+#include "sources.hpp"
+
 namespace ilpkit::image_detail {
 
 void export_slab(std::int64_t t, const PlanarBlock& block, const ImageWriterOptions& options, ExportSlab& slab) {
@@ -46,6 +48,35 @@ void export_slab(std::int64_t t, const PlanarBlock& block, const ImageWriterOpti
   }
   slab.bytes.resize(values.size() * element_size(options.dtype));
   convert_export_values(values.data(), values.size(), options.dtype, options.normalize, slab.bytes.data());
+}
+
+std::string numpy_descr(ValueType type) {
+  switch (type) {
+    case ValueType::UInt8: return "|u1";
+    case ValueType::Int8: return "|i1";
+    case ValueType::UInt16: return "<u2";
+    case ValueType::Int16: return "<i2";
+    case ValueType::UInt32: return "<u4";
+    case ValueType::Int32: return "<i4";
+    case ValueType::UInt64: return "<u8";
+    case ValueType::Int64: return "<i8";
+    case ValueType::Float64: return "<f8";
+    default: return "<f4";
+  }
+}
+
+std::optional<std::pair<double, double>> export_drange(const ImageWriterOptions& options) {
+  std::optional<std::pair<double, double>> range = options.drange;
+  if (options.normalize) range = std::make_pair(options.normalize->export_min, options.normalize->export_max);
+  if (!range) return std::nullopt;
+  // ilastik stores the range in the exported dtype (float32 probabilities, uint8 segmentations).
+  const float ends[2] = {static_cast<float>(range->first), static_cast<float>(range->second)};
+  if (options.dtype == ValueType::Float32) return std::make_pair(double{ends[0]}, double{ends[1]});
+  std::vector<unsigned char> typed(2 * element_size(options.dtype));
+  convert_export_values(ends, 2, options.dtype, std::nullopt, typed.data());
+  float back[2];
+  convert_samples(options.dtype, typed.data(), 2, back);
+  return std::make_pair(double{back[0]}, double{back[1]});
 }
 
 }  // namespace ilpkit::image_detail

@@ -3,6 +3,8 @@
 // values interleaved in that order, converted to the export dtype. Shared by every writer.
 #pragma once
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -19,5 +21,12 @@ struct ExportSlab {
 /// Time point `t`'s block (float [c][z][y][x]) as a slab of the output `axes`, converted, into
 /// `slab` (writers keep one and reuse its buffers: fresh ones would be page-faulted in per block).
 void export_slab(std::int64_t t, const PlanarBlock& block, const ImageWriterOptions& options, ExportSlab& slab);
+
+/// numpy's type string for little-endian data ("<f4", "|u1", ...), used by .npy and Zarr.
+std::string numpy_descr(ValueType type);
+
+/// The drange attribute ilastik stores with an export, in the export dtype's values: the
+/// normalization's export range, else the source's range (options.drange).
+std::optional<std::pair<double, double>> export_drange(const ImageWriterOptions& options);
 
 }  // namespace ilpkit::image_detail

@@ -413,6 +413,13 @@ ExportResult export_image(const Project& project, const std::string& input, cons
                                  : stored && stored->axis_order ? *stored->axis_order
                                                                 : std::string();
   auto [axes, shape] = output_layout(info, sel, axis_order);
+  if (is_ome_zarr_format(req.output_format)) {
+    // ilastik reorders OME-Zarr exports to t,c,z,y,x (absent axes of extent 1) after its own
+    // axis ordering, so the output axis order has no effect there.
+    axes = "tczyx";
+    shape.clear();
+    for (char a : axes) shape.push_back(sel.extent(a));
+  }
   result.axes = axes;
   result.shape = shape;
   ExportRegion region{axes, {}, {}};
@@ -423,13 +430,15 @@ ExportResult export_image(const Project& project, const std::string& input, cons
   result.output_path = output_path_for(filename_format, info, req.source, req.output_format, region);
   internal = fill_region(internal, region);
   const std::string format = lower(req.output_format);
-  if (format == "hdf5" || format == "compressed hdf5") result.internal_path = internal;
+  if (has_internal_path(format)) result.internal_path = internal;
 
   ImageWriterOptions w;
   w.path = result.output_path;
   w.internal_path = internal;
   w.axes = axes;
   w.shape = shape;
+  w.offset = region.start;
+  w.name = info.nickname();
   // 2-D image files have no axis order (vigra writes x as width whatever the array's order):
   // an x,y,c tail is the same picture as y,x,c.
   const bool image_file = writes_plane_images(format);

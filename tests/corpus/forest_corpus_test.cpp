@@ -16,7 +16,9 @@
 #include <png.h>
 #include <tiffio.h>
 
+#include "chunked_reader.hpp"
 #include "corpus.hpp"
+#include "ilpkit/axes.hpp"
 #include "shell.hpp"
 #include "ilpkit/ilp.hpp"
 #include "ilpkit/image.hpp"
@@ -396,5 +398,63 @@ TEST(CorpusForest, IlastiksPngSequenceCommandWritesItsSegmentationPerPlane) {
   EXPECT_LE(differ * 10000, pixels) << differ << " of " << pixels;  // >= 99.99 % equal
   std::printf("c05 png sequence: %lld of %lld pixels differ from ilastik's segmentation\n",
               static_cast<long long>(differ), static_cast<long long>(pixels));
+  fs::remove_all(out_dir);
+}
+
+// The chunked formats hold the same probabilities as ilastik's HDF5 export: N5 in the output
+// axis order (dimensions listed fastest first), OME-Zarr always t,c,z,y,x with the cutout's
+// origin as a translation. Read back with the test's own N5/Zarr readers.
+TEST(CorpusForest, N5AndOmeZarrExportsHoldIlastiksProbabilities) {
+  REQUIRE_CORPUS();
+  const fs::path dir = test::corpus_root() / "ilastik" / "c05_3d_u8_nuclei_2cls";
+  if (!fs::exists(dir)) GTEST_SKIP() << dir << " is not in the corpus";
+  const PlanarBlock ref = read_all((dir / "out" / "nuclei3d_probabilities.h5").string() + "/exported_data");
+  const std::int64_t Y = ref.box.extent(1), X = ref.box.extent(2), plane = ref.plane_size();
+  const fs::path out_dir = test::temp_path("chunked");
+  fs::remove_all(out_dir);
+  struct Case {
+    const char* format;
+    const char* file;
+    std::string axes;
+  };
+  for (const Case& c : {Case{"compressed n5", "p.n5", "zyxc"}, Case{"n5", "p.n5", "cxyz"},
+                        Case{"single-scale OME-Zarr", "p.zarr", "tczyx"}}) {
+    SCOPED_TRACE(c.format);
+    fs::remove_all(out_dir);
+    const std::string line = "cd " + shell_quote(dir.string()) + " && " + shell_quote(ILPKIT_EXE) +
+                             " run --headless --project=project.ilp --export_source=Probabilities --output_format=" +
+                             shell_quote(c.format) + " --output_filename_format=" + shell_quote((out_dir / "p").string()) +
+                             " '--cutout_subregion=[(3,10,20,0),(13,50,70,2)]' --output_axis_order=" +
+                             (c.axes == "tczyx" ? std::string("zyxc") : c.axes) + " data/nuclei3d.h5 --quiet";
+    ASSERT_EQ(std::system(line.c_str()), 0) << line;
+    const bool zarr = c.axes == "tczyx";
+    const auto a = zarr ? test::read_zarr(out_dir / c.file / "s0") : test::read_n5(out_dir / c.file / "exported_data");
+    EXPECT_EQ(parse_axistags_json(a.attrs["axistags"].get<std::string>()), c.axes);
+    std::vector<std::uint64_t> want;
+    for (char ax : c.axes) want.push_back(ax == 'z' ? 10 : ax == 'y' ? 40 : ax == 'x' ? 50 : ax == 'c' ? 2 : 1);
+    ASSERT_EQ(a.shape, want);
+    std::int64_t values = 0, close = 0;
+    std::vector<std::uint64_t> idx(c.axes.size());
+    for (int ch = 0; ch < 2; ++ch)
+      for (std::int64_t z = 3; z < 13; ++z)
+        for (std::int64_t y = 10; y < 50; ++y)
+          for (std::int64_t x = 20; x < 70; ++x) {
+            for (std::size_t i = 0; i < c.axes.size(); ++i) {
+              const char ax = c.axes[i];
+              idx[i] = static_cast<std::uint64_t>(ax == 'z' ? z - 3 : ax == 'y' ? y - 10 : ax == 'x' ? x - 20 : ax == 'c' ? ch : 0);
+            }
+            const float r = ref.data[static_cast<std::size_t>(ch * plane + (z * Y + y) * X + x)];
+            ++values;
+            close += std::fabs(a.at(idx) - r) <= 1e-5;
+          }
+    EXPECT_GE(static_cast<double>(close) / static_cast<double>(values), 0.9999) << close << " of " << values;
+    if (zarr) {
+      const auto root = test::read_json(out_dir / c.file / ".zattrs");
+      EXPECT_EQ(root["multiscales"][0]["datasets"][0]["coordinateTransformations"][1]["translation"],
+                json::array({0.0, 0.0, 3.0, 10.0, 20.0}));
+    }
+    std::printf("c05 %s: %lld of %lld values within 1e-5 of ilastik's\n", c.format, static_cast<long long>(close),
+                static_cast<long long>(values));
+  }
   fs::remove_all(out_dir);
 }

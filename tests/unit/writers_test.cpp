@@ -14,7 +14,9 @@
 #include <fstream>
 #include <random>
 
+#include "chunked_reader.hpp"
 #include "hdf5.hpp"
+#include "ilpkit/axes.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/image.hpp"
 #include "test_paths.hpp"
@@ -402,4 +404,170 @@ TEST(Writers, VigraFormatsHoldTheImage) {
   EXPECT_THROW(open_image_writer("jpeg", o), Error);  // a volume: that is "jpeg sequence"
   EXPECT_FALSE(fs::exists(o.path));
   fs::remove_all(dir);
+}
+
+namespace {
+
+ImageWriterOptions volume_options(const std::string& path, const std::string& axes, ValueType dtype,
+                                  std::array<std::int64_t, 3> hint) {
+  ImageWriterOptions o;
+  o.path = path;
+  o.axes = axes;
+  o.dtype = dtype;
+  o.block_shape = hint;
+  o.drange = std::make_pair(0.0, 1.0);
+  for (char a : axes) o.shape.push_back(a == 'z' ? 5 : a == 'y' ? 7 : a == 'x' ? 9 : a == 'c' ? 3 : 1);
+  return o;
+}
+
+// Every value of a z,y,x,c array read back equals what write_volume wrote.
+void expect_volume(const test::ChunkedArray& a, const std::string& axes) {
+  ASSERT_EQ(a.shape.size(), axes.size());
+  std::vector<std::uint64_t> idx(axes.size());
+  for (int c = 0; c < 3; ++c)
+    for (std::uint64_t z = 0; z < 5; ++z)
+      for (std::uint64_t y = 0; y < 7; ++y)
+        for (std::uint64_t x = 0; x < 9; ++x) {
+          for (std::size_t i = 0; i < axes.size(); ++i)
+            idx[i] = axes[i] == 'z' ? z : axes[i] == 'y' ? y : axes[i] == 'x' ? x : axes[i] == 'c' ? c : 0;
+          ASSERT_EQ(a.at(idx), expected(c, static_cast<std::int64_t>(z), static_cast<std::int64_t>(y), static_cast<std::int64_t>(x)))
+              << c << " " << z << " " << y << " " << x;
+        }
+}
+
+// Staging folders of an export at `path` (next to it) or inside an existing N5 container.
+bool leftovers_in(const fs::path& dir, const std::string& prefix = ".ilpkit-") {
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+bool leftovers_next_to(const std::string& path) {
+  return leftovers_in(fs::path(path).parent_path(), fs::path(path).filename().string() + ".ilpkit-");
+}
+
+}  // namespace
+
+TEST(Writers, N5FollowsTheN5Layout) {
+  for (bool compress : {false, true})
+    for (ValueType dtype : {ValueType::Float32, ValueType::UInt16})
+      for (std::array<std::int64_t, 3> hint : {std::array<std::int64_t, 3>{2, 3, 4}, std::array<std::int64_t, 3>{0, 0, 0}}) {
+        SCOPED_TRACE(fmt::format("{} {} hint {}", compress ? "gzip" : "raw", to_string(dtype), hint[0]));
+        const std::string path = test::temp_path("vol.n5");
+        fs::remove_all(path);
+        {
+          auto w = open_image_writer(compress ? "compressed n5" : "n5", volume_options(path, "zyxc", dtype, hint));
+          write_volume(*w, 5, 7, 9, 3);
+          EXPECT_FALSE(fs::exists(path)) << "visible before commit";
+          w->commit();
+        }
+        EXPECT_EQ(test::read_json(fs::path(path) / "attributes.json").count("n5"), 1u);
+        const auto a = test::read_n5(fs::path(path) / "exported_data");
+        EXPECT_EQ(a.attrs["dataType"], to_string(dtype));
+        EXPECT_EQ(a.attrs["compression"]["type"], compress ? "gzip" : "raw");
+        EXPECT_EQ(parse_axistags_json(a.attrs["axistags"].get<std::string>()), "zyxc");
+        EXPECT_EQ(a.attrs["display_mode"], "grayscale");
+        EXPECT_EQ(a.attrs["drange"], nlohmann::json::array({0.0, 1.0}));
+        EXPECT_EQ(a.shape, (std::vector<std::uint64_t>{5, 7, 9, 3}));
+        EXPECT_EQ(a.chunk[3], 1u) << "channels are chunked by 1";
+        if (hint[0] > 0) {
+          for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(hint[i] % static_cast<std::int64_t>(a.chunk[i]), 0);
+          if (!compress) {
+            // Edge blocks are cut at the dataset's end: the last block is 1×1×1×1.
+            const fs::path last = fs::path(path) / "exported_data" / "2" / "2" / "2" / "2";
+            EXPECT_EQ(fs::file_size(last), 4u + 4 * 4 + element_size(dtype));
+          }
+        }
+        expect_volume(a, "zyxc");
+        fs::remove_all(path);
+      }
+}
+
+TEST(Writers, N5KeepsTheOtherDatasetsOfItsContainer) {
+  const std::string path = test::temp_path("shared.n5");
+  fs::remove_all(path);
+  auto write = [&](const std::string& internal, ValueType dtype, bool commit) {
+    auto o = volume_options(path, "czyx", dtype, {2, 3, 4});
+    o.internal_path = internal;
+    auto w = open_image_writer("n5", o);
+    write_volume(*w, 5, 7, 9, 3);
+    if (commit) w->commit();
+  };
+  write("group/first", ValueType::UInt16, true);
+  write("exported_data", ValueType::Float32, true);
+  write("exported_data", ValueType::UInt16, true);  // replaces the float32 one
+  write("exported_data", ValueType::Float32, false);  // abandoned: the uint16 one stays
+  expect_volume(test::read_n5(fs::path(path) / "group" / "first"), "czyx");
+  const auto replaced = test::read_n5(fs::path(path) / "exported_data");
+  EXPECT_EQ(replaced.attrs["dataType"], "uint16");
+  expect_volume(replaced, "czyx");
+  EXPECT_FALSE(leftovers_in(path));
+  EXPECT_FALSE(leftovers_next_to(path));
+  fs::remove_all(path);
+
+  // A new container abandoned before commit leaves nothing at all.
+  {
+    auto w = open_image_writer("compressed n5", volume_options(path, "zyxc", ValueType::Float32, {2, 3, 4}));
+    write_volume(*w, 5, 7, 9, 3);
+  }
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_FALSE(leftovers_next_to(path));
+}
+
+TEST(Writers, OmeZarrFollowsZarrV2AndNgff04) {
+  const std::string path = test::temp_path("vol.zarr");
+  fs::remove_all(path);
+  auto o = volume_options(path, "tczyx", ValueType::Float32, {2, 3, 4});
+  o.offset = {0, 0, 1, 2, 3};  // a cutout
+  o.name = "vol";
+  {
+    auto w = open_image_writer("single-scale OME-Zarr", o);
+    write_volume(*w, 5, 7, 9, 3);
+    EXPECT_FALSE(fs::exists(path));
+    w->commit();
+  }
+  EXPECT_EQ(test::read_json(fs::path(path) / ".zgroup")["zarr_format"], 2);
+  const auto root = test::read_json(fs::path(path) / ".zattrs");
+  const auto& ms = root["multiscales"].at(0);
+  EXPECT_EQ(ms["version"], "0.4");
+  std::string names, types;
+  for (const auto& ax : ms["axes"]) names += ax["name"].get<std::string>(), types += ax["type"].get<std::string>()[0];
+  EXPECT_EQ(names, "tczyx");
+  EXPECT_EQ(types, "tcsss");
+  EXPECT_EQ(ms["datasets"].at(0)["path"], "s0");
+  const auto& transforms = ms["datasets"].at(0)["coordinateTransformations"];
+  EXPECT_EQ(transforms.at(0)["type"], "scale");
+  EXPECT_EQ(transforms.at(1)["translation"], nlohmann::json::array({0.0, 0.0, 1.0, 2.0, 3.0}));
+  const auto a = test::read_zarr(fs::path(path) / "s0");
+  EXPECT_EQ(a.shape, (std::vector<std::uint64_t>{1, 3, 5, 7, 9}));
+  EXPECT_EQ(a.chunk[0], 1u);
+  EXPECT_EQ(a.chunk[1], 1u);
+  EXPECT_EQ(parse_axistags_json(a.attrs["axistags"].get<std::string>()), "tczyx");
+  expect_volume(a, "tczyx");
+
+  // ilastik refuses to overwrite an OME-Zarr export; so does ilpkit, leaving it as it was.
+  const auto before = a.values;
+  EXPECT_THROW(open_image_writer("single-scale OME-Zarr", o), Error);
+  EXPECT_EQ(test::read_zarr(fs::path(path) / "s0").values, before);
+  fs::remove_all(path);
+  {
+    auto w = open_image_writer("single-scale OME-Zarr", o);
+    write_volume(*w, 5, 7, 9, 3);
+  }
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_FALSE(leftovers_next_to(path));
+}
+
+TEST(Writers, FormatsIlastikListsButIlpkitDoesNotWriteSayWhy) {
+  for (const char* f : {"dvid", "blockwise hdf5", "multi-scale OME-Zarr"}) {
+    try {
+      format_extension(f);
+      ADD_FAILURE() << f;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+      EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(format_extension("compressed n5"), "n5");
+  EXPECT_EQ(format_extension("Single-Scale OME-Zarr"), "zarr");
 }

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: MIT
+// Writers of folder-of-chunks formats (internal; chosen by open_image_writer).
+#pragma once
+
+#include <memory>
+
+#include "ilpkit/image.hpp"
+
+namespace ilpkit::image_detail {
+
+/// N5 container options.path, dataset options.internal_path; gzip level 1 when `compress`.
+std::unique_ptr<ImageWriter> open_n5_writer(ImageWriterOptions options, bool compress);
+
+/// Single-scale OME-Zarr at options.path; options.axes must be "tczyx".
+std::unique_ptr<ImageWriter> open_ome_zarr_writer(ImageWriterOptions options);
+
+}  // namespace ilpkit::image_detail
