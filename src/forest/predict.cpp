@@ -72,6 +72,7 @@ struct Predictor::Model {
   struct ForestRange {
     std::size_t first_tree = 0, tree_count = 0;
     bool descends = false;  ///< has trees too large for masks
+    bool needs_leaves = false;  ///< descends or has leaves that are not one-hot: exit leaves are kept
   };
   std::vector<TreeInfo> trees;
   std::vector<ForestRange> forests;
@@ -221,6 +222,12 @@ Predictor::Predictor(const Classifier& c, std::size_t label_count) : model_(std:
     m.total_trees += f.trees.size();
   }
   m.build_masks();
+  for (auto& fr : m.forests) {
+    fr.needs_leaves = fr.descends;
+    for (std::size_t t = fr.first_tree; t < fr.first_tree + fr.tree_count; ++t)
+      for (std::int32_t w = 0; m.trees[t].word_base >= 0 && w < m.trees[t].words; ++w)
+        fr.needs_leaves |= m.words[static_cast<std::size_t>(m.trees[t].word_base + w)].inexact != 0;
+  }
   // Class column i is label value known_labels[i], which goes to channel value - 1.
   m.channel_of_class.assign(m.classes, -1);
   for (std::size_t i = 0; i < m.classes && i < c.known_labels.size(); ++i) {
@@ -303,8 +310,77 @@ ILPKIT_AVX512 inline std::uint32_t lanes_in(const __m512i* low, MaskWordBits bit
   return k & lanes;
 }
 
-ILPKIT_AVX512 void masked_trees_avx512(const Model& m, std::size_t t0, std::size_t t1, const float* xs,
-                                       std::int32_t* leaf, Votes& votes) {
+// C classes: the vote counts stay in registers for the whole forest (a count in memory would
+// chain every tree's update through a store and a load). Exit leaf numbers are only kept when
+// `kLeaves`: forests without descents and with one-hot leaves only need the counts.
+template <int C, bool kLeaves>
+ILPKIT_AVX512 void masked_trees_avx512_n(const Model& m, std::size_t t0, std::size_t t1, const float* xs,
+                                         std::int32_t* leaf, Votes& votes) {
+  const __m512i last = _mm512_set1_epi32(kWordBits - 1), minus_one = _mm512_set1_epi32(-1);
+  __m512i count[C][kHalves];
+  for (auto& c : count)
+    for (auto& h : c) h = _mm512_setzero_si512();
+  std::uint32_t inexact = 0;
+  for (std::size_t t = t0; t < t1; ++t) {
+    const Model::TreeInfo& tr = m.trees[t];
+    if (tr.word_base < 0) continue;
+    std::uint32_t found = 0;
+    __m512i r[kHalves];  // exit leaf numbers
+    if constexpr (kLeaves)
+      for (auto& q : r) q = _mm512_setzero_si512();
+    for (std::int32_t w = 0; w < tr.words && found != kAllLanes; ++w) {
+      const auto word = static_cast<std::size_t>(tr.word_base + w);
+      const Model::MaskWord& mw = m.words[word];
+      __m512i v[kHalves];
+      for (auto& q : v) q = minus_one;
+      for (const Model::MaskEntry* e = m.entries.data() + mw.first; e != m.entries.data() + mw.end; ++e) {
+        const __m512 threshold = _mm512_set1_ps(e->threshold);
+        const __m512i mask = _mm512_set1_epi32(static_cast<int>(e->mask));
+        for (int h = 0; h < kHalves; ++h) {
+          const __mmask16 right = _mm512_cmp_ps_mask(_mm512_loadu_ps(xs + e->offset + 16 * h), threshold, _CMP_NLT_UQ);
+          v[h] = _mm512_mask_and_epi32(v[h], right, v[h], mask);
+        }
+      }
+      __mmask16 fresh[kHalves];
+      std::uint32_t any = 0;
+      for (int h = 0; h < kHalves; ++h) {
+        fresh[h] = _mm512_test_epi32_mask(v[h], v[h]) & static_cast<__mmask16>(~found >> (16 * h));
+        any |= static_cast<std::uint32_t>(fresh[h]) << (16 * h);
+      }
+      if (!any) continue;
+      __m512i low[kHalves];
+      for (int h = 0; h < kHalves; ++h) low[h] = _mm512_and_si512(v[h], _mm512_sub_epi32(_mm512_setzero_si512(), v[h]));
+      if constexpr (kLeaves) {
+        const __m512i base = _mm512_set1_epi32(kWordBits * w);
+        for (int h = 0; h < kHalves; ++h)
+          r[h] = _mm512_mask_mov_epi32(r[h], fresh[h], _mm512_add_epi32(_mm512_sub_epi32(last, _mm512_lzcnt_epi32(low[h])), base));
+      }
+      const MaskWordBits* cls = m.class_bits.data() + word * C;
+      for (int c = 0; c < C; ++c) {
+        const __m512i b = _mm512_set1_epi32(static_cast<int>(cls[c]));
+        for (int h = 0; h < kHalves; ++h)
+          count[c][h] = _mm512_mask_sub_epi32(count[c][h], _mm512_mask_test_epi32_mask(fresh[h], low[h], b), count[c][h], minus_one);
+      }
+      if (mw.inexact) inexact |= lanes_in(low, mw.inexact, any);
+      found |= any;
+    }
+    if constexpr (kLeaves) {
+      const __m512i first = _mm512_set1_epi32(tr.first_leaf);
+      std::int32_t* out = leaf + t * kLanes;
+      for (int h = 0; h < kHalves; ++h) _mm512_storeu_si512(out + 16 * h, _mm512_add_epi32(r[h], first));
+    }
+  }
+  for (int c = 0; c < C; ++c)
+    for (int h = 0; h < kHalves; ++h) {
+      std::int32_t* n = votes.count + c * kLanes + 16 * h;
+      _mm512_storeu_si512(n, _mm512_add_epi32(_mm512_loadu_si512(n), count[c][h]));
+    }
+  votes.inexact |= inexact;
+}
+
+// Any class count: counts in memory.
+ILPKIT_AVX512 void masked_trees_avx512_any(const Model& m, std::size_t t0, std::size_t t1, const float* xs,
+                                           std::int32_t* leaf, Votes& votes) {
   const std::size_t C = m.classes;
   const __m512i last = _mm512_set1_epi32(kWordBits - 1);
   std::uint32_t inexact = 0;
@@ -356,6 +432,27 @@ ILPKIT_AVX512 void masked_trees_avx512(const Model& m, std::size_t t0, std::size
     for (int h = 0; h < kHalves; ++h) _mm512_storeu_si512(out + 16 * h, _mm512_add_epi32(r[h], first));
   }
   votes.inexact |= inexact;
+}
+
+using MaskedTrees = void (*)(const Model&, std::size_t, std::size_t, const float*, std::int32_t*, Votes&);
+
+template <int C>
+MaskedTrees avx512_kernel_for(bool leaves) {
+  return leaves ? masked_trees_avx512_n<C, true> : masked_trees_avx512_n<C, false>;
+}
+
+// The AVX-512 kernel for a forest: counts in registers for up to 8 classes.
+MaskedTrees avx512_kernel(std::size_t classes, bool leaves) {
+  switch (classes) {
+    case 2: return avx512_kernel_for<2>(leaves);
+    case 3: return avx512_kernel_for<3>(leaves);
+    case 4: return avx512_kernel_for<4>(leaves);
+    case 5: return avx512_kernel_for<5>(leaves);
+    case 6: return avx512_kernel_for<6>(leaves);
+    case 7: return avx512_kernel_for<7>(leaves);
+    case 8: return avx512_kernel_for<8>(leaves);
+    default: return masked_trees_avx512_any;
+  }
 }
 
 // ILPKIT_PORTABLE_FOREST=1 forces the portable code (the tests compare both with the reference).
@@ -443,8 +540,8 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
     for (const auto& fr : m.forests) {
       std::fill(count.begin(), count.end(), 0);
       Votes votes{count.data()};
-      (kHaveAvx512 ? masked_trees_avx512 : masked_trees)(m, fr.first_tree, fr.first_tree + fr.tree_count, xs,
-                                                         leaf.data(), votes);
+      (kHaveAvx512 ? avx512_kernel(C, fr.needs_leaves) : masked_trees)(m, fr.first_tree, fr.first_tree + fr.tree_count,
+                                                                        xs, leaf.data(), votes);
       for (std::size_t t = fr.first_tree; fr.descends && t < fr.first_tree + fr.tree_count; ++t) {
         if (m.trees[t].word_base >= 0) continue;
         for (std::int64_t j = 0; j < kLanes; ++j) {

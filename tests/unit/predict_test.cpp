@@ -140,6 +140,27 @@ TEST(Predictor, PureAndLargeTreesEqualTheReferenceBitForBit) {
   }
 }
 
+// Every class count (the AVX-512 kernel keeps counts in registers for 2 to 8 classes and in
+// memory beyond), with and without leaves that need the exit leaf (impure ones).
+TEST(Predictor, EveryClassCountEqualsTheReference) {
+  std::mt19937 rng(5);
+  const int F = 7;
+  for (const std::size_t classes : {2u, 4u, 5u, 8u, 9u, 12u})
+    for (const double pure : {1.0, 0.9}) {
+      std::vector<std::uint32_t> labels(classes);
+      for (std::size_t i = 0; i < classes; ++i) labels[i] = static_cast<std::uint32_t>(i + 1);
+      const Classifier c = random_classifier(rng, F, labels, {9, 8}, {6, 0.2, pure});
+      Predictor p(c, classes);
+      const std::int64_t n = 700;
+      std::vector<float> x(static_cast<std::size_t>(F * n));
+      std::normal_distribution<float> value(0.0f, 1.2f);
+      for (auto& v : x) v = value(rng);
+      std::vector<float> out(classes * static_cast<std::size_t>(n));
+      p.predict(x.data(), n, n, out.data(), n);
+      EXPECT_EQ(reference_mismatches(c, classes, x, n, out), 0) << classes << " classes, share of pure leaves " << pure;
+    }
+}
+
 TEST(Predictor, EqualsTheReferenceBitForBit) {
   std::mt19937 rng(2024);
   const int F = 6;
