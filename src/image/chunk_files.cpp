@@ -90,8 +90,7 @@ class ChunkDirectoryWriter : public ImageWriter {
 
   void write(std::int64_t t, const PlanarBlock& block) override {
     with_context(fmt::format("writing {}", opt_.path), [&] {
-      export_slab(t, block, opt_, slab_);
-      auto done = chunks_.add(slab_);
+      auto done = chunks_.add(t, block, opt_);
       std::vector<std::vector<unsigned char>> encoded(done.size());
       parallel_for(done.size(), [&](std::size_t k) { encoded[k] = encode(done[k].origin, std::move(done[k].bytes)); });
       for (std::size_t k = 0; k < done.size(); ++k) {
@@ -116,7 +115,6 @@ class ChunkDirectoryWriter : public ImageWriter {
   fs::path array_dir_;
 
  private:
-  ExportSlab slab_;
   std::set<std::string> made_;
 };
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "ilpkit/error.hpp"
+#include "ilpkit/parallel.hpp"
 
 namespace ilpkit::image_detail {
 
@@ -143,9 +144,9 @@ std::uint64_t volume_of(const Extents& e) {
 
 }  // namespace
 
-void gather_chunk(const ExportSlab& slab, const Extents& origin, const ChunkLayout& layout,
-                  std::vector<unsigned char>& out) {
-  const std::size_t n = origin.size();
+void gather_chunk(const PlanarBlock& block, const ImageWriterOptions& options, const ExportSlab& where,
+                  const Extents& origin, const ChunkLayout& layout, std::vector<unsigned char>& out) {
+  const std::size_t n = origin.size(), elem = layout.element_bytes;
   const Extents stored = layout.extents_at(origin);
   Extents inside(n);
   bool edge = false;
@@ -153,23 +154,67 @@ void gather_chunk(const ExportSlab& slab, const Extents& origin, const ChunkLayo
     inside[i] = std::min<std::uint64_t>(stored[i], static_cast<std::uint64_t>(layout.shape[i]) - origin[i]);
     edge |= inside[i] < stored[i];
   }
-  out.resize(volume_of(stored) * layout.element_bytes);
+  out.resize(volume_of(stored) * elem);
   if (edge) std::fill(out.begin(), out.end(), 0);  // the fill value past the array's end
-  copy_box(slab.bytes.data(), slab.start, slab.count, out.data(), origin, stored, origin, inside, layout.element_bytes);
+  const std::vector<std::int64_t> src_stride = plane_strides(block, options.axes);
+  std::vector<std::int64_t> dst_stride(n, 1);
+  for (std::size_t i = n - 1; i-- > 0;) dst_stride[i] = dst_stride[i + 1] * static_cast<std::int64_t>(stored[i + 1]);
+  std::int64_t base = 0;
+  for (std::size_t i = 0; i < n; ++i) base += static_cast<std::int64_t>(origin[i] - where.start[i]) * src_stride[i];
+  // Runs along the last axis with more than one value in the chunk (channels are chunked by 1,
+  // so in a y,x,c chunk the runs are along x, contiguous in the planes).
+  std::size_t inner = n - 1;
+  while (inner > 0 && inside[inner] == 1) --inner;
+  const auto run = static_cast<std::size_t>(inside[inner]);
+  const bool direct = src_stride[inner] == 1 && dst_stride[inner] == 1;
+  std::vector<float> row(direct ? 0 : run);
+  std::vector<unsigned char> converted(direct ? 0 : run * elem);
+  Extents idx(n, 0);
+  while (true) {
+    std::int64_t src = base, dst = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      src += static_cast<std::int64_t>(idx[i]) * src_stride[i];
+      dst += static_cast<std::int64_t>(idx[i]) * dst_stride[i];
+    }
+    const float* s = block.data.data() + src;
+    unsigned char* d = out.data() + static_cast<std::size_t>(dst) * elem;
+    if (direct) {
+      convert_export_values(s, run, options.dtype, options.normalize, d);
+    } else {
+      for (std::size_t k = 0; k < run; ++k) row[k] = s[static_cast<std::int64_t>(k) * src_stride[inner]];
+      convert_export_values(row.data(), run, options.dtype, options.normalize, converted.data());
+      for (std::size_t k = 0; k < run; ++k)
+        std::memcpy(d + static_cast<std::size_t>(static_cast<std::int64_t>(k) * dst_stride[inner]) * elem,
+                    converted.data() + k * elem, elem);
+    }
+    // Next run: every axis but the inner one, last fastest.
+    std::size_t i = n;
+    while (i-- > 0) {
+      if (i == inner) continue;
+      if (++idx[i] < inside[i]) break;
+      idx[i] = 0;
+    }
+    if (i == static_cast<std::size_t>(-1)) break;
+  }
 }
 
-std::vector<ChunkAssembler::Chunk> ChunkAssembler::add(const ExportSlab& slab) {
+std::vector<ChunkAssembler::Chunk> ChunkAssembler::add(std::int64_t t, const PlanarBlock& block,
+                                                       const ImageWriterOptions& options) {
   std::vector<Chunk> done;
-  const auto whole = covered_chunks(slab, layout_.chunk, layout_.shape);
+  slab_extent(t, block, options.axes, slab_);
+  const auto whole = covered_chunks(slab_, layout_.chunk, layout_.shape);
   if (!whole.empty()) {
     done.resize(whole.size());
-    for (std::size_t k = 0; k < whole.size(); ++k) {
+    parallel_for(whole.size(), [&](std::size_t k) {
       done[k].origin = whole[k];
-      gather_chunk(slab, whole[k], layout_, done[k].bytes);
-    }
+      gather_chunk(block, options, slab_, whole[k], layout_, done[k].bytes);
+    });
     return done;
   }
-  // Some chunk is only partly covered: fill every touched chunk's part.
+  // Some chunk is only partly covered: the block in the output's order, then every touched
+  // chunk's part of it.
+  export_slab(t, block, options, slab_);
+  const ExportSlab& slab = slab_;
   const std::size_t n = layout_.chunk.size();
   Extents first(n), last(n);
   for (std::size_t i = 0; i < n; ++i) {

@@ -36,9 +36,10 @@ struct ChunkLayout {
   Extents extents_at(const Extents& origin) const;  ///< the stored extents of one chunk
 };
 
-/// Chunk `origin`'s values, C order in `layout`, from a slab that holds all of them.
-void gather_chunk(const ExportSlab& slab, const Extents& origin, const ChunkLayout& layout,
-                  std::vector<unsigned char>& out);
+/// Chunk `origin`'s values, C order in `layout`, converted to the export dtype straight from the
+/// block's planes (`where`: the block's slab_extent), which must hold all of them.
+void gather_chunk(const PlanarBlock& block, const ImageWriterOptions& options, const ExportSlab& where,
+                  const Extents& origin, const ChunkLayout& layout, std::vector<unsigned char>& out);
 
 /// Collects blocks into chunks for formats that store whole chunks (N5, Zarr): a chunk is
 /// handed out once every value of it has arrived. Chunks a slab covers whole are gathered
@@ -54,8 +55,8 @@ class ChunkAssembler {
   explicit ChunkAssembler(ChunkLayout layout) : layout_(std::move(layout)) {}
   const ChunkLayout& layout() const { return layout_; }
 
-  /// The chunks completed by this slab.
-  std::vector<Chunk> add(const ExportSlab& slab);
+  /// The chunks completed by time point t's block.
+  std::vector<Chunk> add(std::int64_t t, const PlanarBlock& block, const ImageWriterOptions& options);
   /// Origins of chunks still waiting for values (none after a complete export).
   std::size_t pending() const { return pending_.size(); }
 
@@ -66,6 +67,7 @@ class ChunkAssembler {
   };
   ChunkLayout layout_;
   std::map<Extents, Partial> pending_;
+  ExportSlab slab_;  ///< reused block after block
 };
 
 }  // namespace ilpkit::image_detail

@@ -5,26 +5,43 @@
 
 namespace ilpkit::image_detail {
 
-void export_slab(std::int64_t t, const PlanarBlock& block, const ImageWriterOptions& options, ExportSlab& slab) {
-  const std::string& axes = options.axes;
+void slab_extent(std::int64_t t, const PlanarBlock& block, const std::string& axes, ExportSlab& slab) {
   slab.start.resize(axes.size());
   slab.count.resize(axes.size());
-  std::vector<std::int64_t> stride(axes.size());
-  const std::int64_t X = block.box.extent(2), Y = block.box.extent(1), Z = block.box.extent(0);
   for (std::size_t i = 0; i < axes.size(); ++i) {
-    std::int64_t b = 0, n = 1, st = 0;
+    std::int64_t b = 0, n = 1;
     switch (axes[i]) {
       case 't': b = t; break;
-      case 'z': b = block.box.begin[0], n = Z, st = Y * X; break;
-      case 'y': b = block.box.begin[1], n = Y, st = X; break;
-      case 'x': b = block.box.begin[2], n = X, st = 1; break;
-      case 'c': n = block.channels, st = Z * Y * X; break;
+      case 'z': b = block.box.begin[0], n = block.box.extent(0); break;
+      case 'y': b = block.box.begin[1], n = block.box.extent(1); break;
+      case 'x': b = block.box.begin[2], n = block.box.extent(2); break;
+      case 'c': n = block.channels; break;
       default: break;
     }
     slab.start[i] = static_cast<std::uint64_t>(b);
     slab.count[i] = static_cast<std::uint64_t>(n);
-    stride[i] = st;
   }
+}
+
+std::vector<std::int64_t> plane_strides(const PlanarBlock& block, const std::string& axes) {
+  const std::int64_t X = block.box.extent(2), Y = block.box.extent(1), Z = block.box.extent(0);
+  std::vector<std::int64_t> stride(axes.size(), 0);
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    switch (axes[i]) {
+      case 'z': stride[i] = Y * X; break;
+      case 'y': stride[i] = X; break;
+      case 'x': stride[i] = 1; break;
+      case 'c': stride[i] = Z * Y * X; break;
+      default: break;
+    }
+  }
+  return stride;
+}
+
+void export_slab(std::int64_t t, const PlanarBlock& block, const ImageWriterOptions& options, ExportSlab& slab) {
+  const std::string& axes = options.axes;
+  slab_extent(t, block, axes, slab);
+  const std::vector<std::int64_t> stride = plane_strides(block, axes);
   // Interleave the planes into the output's axis order.
   std::vector<float>& values = slab.values;
   values.resize(block.data.size());

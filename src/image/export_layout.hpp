@@ -18,6 +18,12 @@ struct ExportSlab {
   std::vector<float> values;                ///< scratch: the values before conversion
 };
 
+/// Where time point `t`'s block lies in the output (slab.start and slab.count), without its values.
+void slab_extent(std::int64_t t, const PlanarBlock& block, const std::string& axes, ExportSlab& slab);
+
+/// Per output axis, the distance between neighbouring values in the block's planes (t: 0).
+std::vector<std::int64_t> plane_strides(const PlanarBlock& block, const std::string& axes);
+
 /// Time point `t`'s block (float [c][z][y][x]) as a slab of the output `axes`, converted, into
 /// `slab` (writers keep one and reuse its buffers: fresh ones would be page-faulted in per block).
 void export_slab(std::int64_t t, const PlanarBlock& block, const ImageWriterOptions& options, ExportSlab& slab);

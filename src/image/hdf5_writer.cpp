@@ -113,19 +113,20 @@ Hdf5ImageWriter::~Hdf5ImageWriter() {
 
 void Hdf5ImageWriter::write(std::int64_t t, const PlanarBlock& block) {
   auto& s = *state_;
-  image_detail::export_slab(t, block, s.opt, s.slab);
-  const image_detail::ExportSlab& slab = s.slab;
+  image_detail::ExportSlab& slab = s.slab;
   with_context(fmt::format("writing {}", s.opt.path), [&] {
+    image_detail::slab_extent(t, block, s.opt.axes, slab);
     const auto chunks = image_detail::covered_chunks(slab, s.layout.chunk, s.opt.shape);
     if (chunks.empty()) {
       // Not chunk-aligned: HDF5 merges it into the chunks (read, modify, filter, write).
+      image_detail::export_slab(t, block, s.opt, slab);
       hdf5::write_hyperslab(s.dataset.id(), slab.start, slab.count, s.opt.dtype, slab.bytes.data());
       return;
     }
     // Whole chunks: stored as they are, in order; deflated in parallel first when compressed.
     if (!s.opt.compress) {
       for (const auto& origin : chunks) {
-        image_detail::gather_chunk(slab, origin, s.layout, s.scratch);
+        image_detail::gather_chunk(block, s.opt, slab, origin, s.layout, s.scratch);
         hdf5::write_chunk(s.dataset.id(), origin, s.scratch.data(), s.scratch.size());
       }
       return;
@@ -133,7 +134,7 @@ void Hdf5ImageWriter::write(std::int64_t t, const PlanarBlock& block) {
     std::vector<std::vector<unsigned char>> encoded(chunks.size());
     parallel_for(chunks.size(), [&](std::size_t k) {
       thread_local std::vector<unsigned char> raw;
-      image_detail::gather_chunk(slab, chunks[k], s.layout, raw);
+      image_detail::gather_chunk(block, s.opt, slab, chunks[k], s.layout, raw);
       uLongf size = compressBound(static_cast<uLong>(raw.size()));
       encoded[k].resize(size);
       if (compress2(encoded[k].data(), &size, raw.data(), static_cast<uLong>(raw.size()), 1) != Z_OK)

@@ -259,10 +259,13 @@ TEST(Writers, Hdf5ChunkPathsGiveTheSameDataset) {
     bool compress;
     std::array<std::int64_t, 3> hint;
     ValueType dtype;
+    bool normalize = false;  ///< (0, 4000) -> (0, 65535)
   };
   for (const Case& c : {Case{"zyxc", true, {2, 3, 4}, ValueType::Float32}, Case{"zyxc", false, {2, 3, 4}, ValueType::UInt16},
                         Case{"czyx", true, {2, 3, 4}, ValueType::Float32}, Case{"zxyc", true, {2, 3, 4}, ValueType::UInt8},
-                        Case{"zyxc", true, {0, 0, 0}, ValueType::Float32}, Case{"zyxc", false, {4, 6, 8}, ValueType::Float32}}) {
+                        Case{"zyxc", true, {0, 0, 0}, ValueType::Float32}, Case{"zyxc", false, {4, 6, 8}, ValueType::Float32},
+                        Case{"xzcy", false, {2, 3, 4}, ValueType::UInt16, true},
+                        Case{"zyxc", true, {0, 0, 0}, ValueType::UInt16, true}}) {
     SCOPED_TRACE(c.axes + (c.compress ? " compressed" : "") + " hint " + std::to_string(c.hint[0]));
     const std::string path = test::temp_path("chunks.h5");
     ImageWriterOptions o;
@@ -271,6 +274,7 @@ TEST(Writers, Hdf5ChunkPathsGiveTheSameDataset) {
     o.dtype = c.dtype;
     o.compress = c.compress;
     o.block_shape = c.hint;
+    if (c.normalize) o.normalize = Normalization{0, 4000, 0, 65535};
     const std::int64_t Z = 5, Y = 7, X = 9;
     const int C = 3;
     for (char a : c.axes) o.shape.push_back(a == 'z' ? Z : a == 'y' ? Y : a == 'x' ? X : C);
@@ -303,6 +307,7 @@ TEST(Writers, Hdf5ChunkPathsGiveTheSameDataset) {
           for (std::int64_t x = 0; x < X; ++x) {
             float want = expected(ch, z, y, x);
             if (c.dtype == ValueType::UInt8) want = static_cast<float>(static_cast<int>(want) % 256);  // wraps
+            if (c.normalize) want = std::nearbyint(0.0f + (want - 0.0f) * static_cast<float>(65535.0 / 4000.0));
             ASSERT_EQ(all.channel(ch)[(z * Y + y) * X + x], want) << ch << " " << z << " " << y << " " << x;
           }
     fs::remove(path);
