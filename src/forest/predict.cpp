@@ -552,6 +552,15 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
             ++count[static_cast<std::size_t>(c * kLanes + j)];
         }
       }
+      const float weight = static_cast<float>(fr.tree_count);
+      if (!votes.inexact) {
+        // Every lane's votes are counts of the forest's trees (the common case): one vector loop.
+        const auto tot = static_cast<float>(fr.tree_count);
+        float* __restrict acc = a.data();
+        const std::int32_t* __restrict counted = count.data();
+        for (std::size_t q = 0; q < C * kLanes; ++q) acc[q] = acc[q] + (static_cast<float>(counted[q]) / tot) * weight;
+        continue;
+      }
       std::fill(p.begin(), p.end(), 0.0f);
       double total[kLanes];
       for (std::int64_t j = 0; j < kLanes; ++j) {
@@ -567,7 +576,6 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
         total[j] = static_cast<double>(fr.tree_count);
       }
       // Per forest: divide by the float total, then weight by the forest's tree count.
-      const float weight = static_cast<float>(fr.tree_count);
       for (std::int64_t j = 0; j < kLanes; ++j) {
         const auto tot = static_cast<float>(total[j]);
         for (std::size_t l = 0; l < C; ++l) {
@@ -579,11 +587,13 @@ void Predictor::predict(const float* features, std::int64_t fstride, std::int64_
     const float all = static_cast<float>(m.total_trees);
     for (std::size_t ch = 0; ch < m.labels; ++ch)
       for (std::int64_t j = 0; j < lanes; ++j) out[static_cast<std::int64_t>(ch) * ostride + b + j] = 0.0f;
+    const std::uint8_t* __restrict bad = nan.data() + at;
     for (std::size_t l = 0; l < C; ++l) {
       const int ch = m.channel_of_class[l];
       if (ch < 0) continue;
-      float* o = out + static_cast<std::int64_t>(ch) * ostride + b;
-      for (std::int64_t j = 0; j < lanes; ++j) o[j] = nan[static_cast<std::size_t>(at + j)] ? 0.0f : a[l * kLanes + static_cast<std::size_t>(j)] / all;
+      float* __restrict o = out + static_cast<std::int64_t>(ch) * ostride + b;
+      const float* __restrict v = a.data() + l * kLanes;
+      for (std::int64_t j = 0; j < lanes; ++j) o[j] = bad[j] ? 0.0f : v[j] / all;
     }
   }
 }
