@@ -310,6 +310,20 @@ ILPKIT_AVX512 inline std::uint32_t lanes_in(const __m512i* low, MaskWordBits bit
   return k & lanes;
 }
 
+// The word's leaf bits left per lane after its split tests: every test a sample fails (x goes
+// right) clears the left subtree's bits.
+ILPKIT_AVX512 inline void leaf_bits(const Model& m, const Model::MaskWord& mw, const float* xs, __m512i* v) {
+  for (int h = 0; h < kHalves; ++h) v[h] = _mm512_set1_epi32(-1);
+  for (const Model::MaskEntry* e = m.entries.data() + mw.first; e != m.entries.data() + mw.end; ++e) {
+    const __m512 threshold = _mm512_set1_ps(e->threshold);
+    const __m512i mask = _mm512_set1_epi32(static_cast<int>(e->mask));
+    for (int h = 0; h < kHalves; ++h) {
+      const __mmask16 right = _mm512_cmp_ps_mask(_mm512_loadu_ps(xs + e->offset + 16 * h), threshold, _CMP_NLT_UQ);
+      v[h] = _mm512_mask_and_epi32(v[h], right, v[h], mask);
+    }
+  }
+}
+
 // C classes: the vote counts stay in registers for the whole forest (a count in memory would
 // chain every tree's update through a store and a load). Exit leaf numbers are only kept when
 // `kLeaves`: forests without descents and with one-hot leaves only need the counts.
@@ -332,15 +346,7 @@ ILPKIT_AVX512 void masked_trees_avx512_n(const Model& m, std::size_t t0, std::si
       const auto word = static_cast<std::size_t>(tr.word_base + w);
       const Model::MaskWord& mw = m.words[word];
       __m512i v[kHalves];
-      for (auto& q : v) q = minus_one;
-      for (const Model::MaskEntry* e = m.entries.data() + mw.first; e != m.entries.data() + mw.end; ++e) {
-        const __m512 threshold = _mm512_set1_ps(e->threshold);
-        const __m512i mask = _mm512_set1_epi32(static_cast<int>(e->mask));
-        for (int h = 0; h < kHalves; ++h) {
-          const __mmask16 right = _mm512_cmp_ps_mask(_mm512_loadu_ps(xs + e->offset + 16 * h), threshold, _CMP_NLT_UQ);
-          v[h] = _mm512_mask_and_epi32(v[h], right, v[h], mask);
-        }
-      }
+      leaf_bits(m, mw, xs, v);
       __mmask16 fresh[kHalves];
       std::uint32_t any = 0;
       for (int h = 0; h < kHalves; ++h) {
@@ -394,15 +400,7 @@ ILPKIT_AVX512 void masked_trees_avx512_any(const Model& m, std::size_t t0, std::
       const auto word = static_cast<std::size_t>(tr.word_base + w);
       const Model::MaskWord& mw = m.words[word];
       __m512i v[kHalves];
-      for (auto& q : v) q = _mm512_set1_epi32(-1);
-      for (const Model::MaskEntry* e = m.entries.data() + mw.first; e != m.entries.data() + mw.end; ++e) {
-        const __m512 threshold = _mm512_set1_ps(e->threshold);
-        const __m512i mask = _mm512_set1_epi32(static_cast<int>(e->mask));
-        for (int h = 0; h < kHalves; ++h) {
-          const __mmask16 right = _mm512_cmp_ps_mask(_mm512_loadu_ps(xs + e->offset + 16 * h), threshold, _CMP_NLT_UQ);
-          v[h] = _mm512_mask_and_epi32(v[h], right, v[h], mask);
-        }
-      }
+      leaf_bits(m, mw, xs, v);
       std::uint32_t fresh = 0;
       for (int h = 0; h < kHalves; ++h) fresh |= static_cast<std::uint32_t>(_mm512_test_epi32_mask(v[h], v[h])) << (16 * h);
       fresh &= ~found;

@@ -88,6 +88,21 @@ class ChunkDirectoryWriter : public ImageWriter {
   ChunkDirectoryWriter(ImageWriterOptions options, ChunkLayout layout)
       : opt_(std::move(options)), chunks_(std::move(layout)) {}
 
+  ~ChunkDirectoryWriter() override {
+    if (committed_ || stage_.empty()) return;
+    std::error_code ec;
+    fs::remove_all(stage_, ec);  // an abandoned export leaves nothing
+  }
+
+  void commit() override {
+    with_context(fmt::format("writing {}", opt_.path), [&] {
+      if (chunks_.pending() != 0)
+        throw Error(ErrorKind::Internal, fmt::format("{} chunk(s) never received all values", chunks_.pending()));
+      publish();
+      committed_ = true;
+    });
+  }
+
   void write(std::int64_t t, const PlanarBlock& block) override {
     with_context(fmt::format("writing {}", opt_.path), [&] {
       auto done = chunks_.add(t, block, opt_);
@@ -102,20 +117,20 @@ class ChunkDirectoryWriter : public ImageWriter {
   }
 
  protected:
-  void check_complete() const {
-    if (chunks_.pending() != 0)
-      throw Error(ErrorKind::Internal, fmt::format("{} chunk(s) of {} never received all values", chunks_.pending(), opt_.path));
-  }
+  /// Moves the finished staging folder into place.
+  virtual void publish() = 0;
   /// The file of the chunk at `origin`, relative to the array's folder.
   virtual std::string chunk_key(const Extents& origin) const = 0;
   virtual std::vector<unsigned char> encode(const Extents& origin, std::vector<unsigned char> raw) const = 0;
 
   ImageWriterOptions opt_;
   ChunkAssembler chunks_;
-  fs::path array_dir_;
+  fs::path stage_;      ///< the temporary folder (container, or dataset inside an existing one)
+  fs::path array_dir_;  ///< where the chunks go, inside stage_
 
  private:
   std::set<std::string> made_;
+  bool committed_ = false;
 };
 
 // N5 (the file-system layout of saalfeldlab/n5): dimensions and chunk indices are listed
@@ -166,33 +181,20 @@ class N5Writer final : public ChunkDirectoryWriter {
       write_json(array_dir_ / "attributes.json", attrs);
     });
   }
-  ~N5Writer() override {
-    if (committed_ || stage_.empty()) return;
-    std::error_code ec;
-    fs::remove_all(stage_, ec);
-  }
-  void commit() override {
-    with_context(fmt::format("writing {}", opt_.path), [&] {
-      check_complete();
-      if (new_container_) {
-        rename_dir(stage_, opt_.path);
-      } else {
-        const fs::path target = fs::path(opt_.path) / dataset_;
-        make_dirs(target.parent_path());
-        std::error_code ec;
-        fs::path old;
-        if (fs::exists(target, ec)) {
-          old = fs::path(opt_.path) / fmt::format(".ilpkit-{}.old", ::getpid());
-          rename_dir(target, old);
-        }
-        rename_dir(stage_, target);
-        if (!old.empty()) fs::remove_all(old, ec);
-      }
-      committed_ = true;
-    });
-  }
-
  private:
+  void publish() override {
+    if (new_container_) return rename_dir(stage_, opt_.path);
+    const fs::path target = fs::path(opt_.path) / dataset_;
+    make_dirs(target.parent_path());
+    std::error_code ec;
+    fs::path old;
+    if (fs::exists(target, ec)) {
+      old = fs::path(opt_.path) / fmt::format(".ilpkit-{}.old", ::getpid());
+      rename_dir(target, old);
+    }
+    rename_dir(stage_, target);
+    if (!old.empty()) fs::remove_all(old, ec);
+  }
   std::string chunk_key(const Extents& origin) const override {
     std::string key;
     for (std::size_t i = origin.size(); i-- > 0;) {
@@ -225,9 +227,7 @@ class N5Writer final : public ChunkDirectoryWriter {
 
   bool compress_;
   std::string dataset_;
-  fs::path stage_;
   bool new_container_ = false;
-  bool committed_ = false;
 };
 
 // Single-scale OME-Zarr as ilastik exports it: a Zarr v2 group with the array "s0" in t,c,z,y,x
@@ -287,20 +287,8 @@ class OmeZarrWriter final : public ChunkDirectoryWriter {
       write_json(array_dir_ / ".zattrs", attrs);
     });
   }
-  ~OmeZarrWriter() override {
-    if (committed_ || stage_.empty()) return;
-    std::error_code ec;
-    fs::remove_all(stage_, ec);
-  }
-  void commit() override {
-    with_context(fmt::format("writing {}", opt_.path), [&] {
-      check_complete();
-      rename_dir(stage_, opt_.path);
-      committed_ = true;
-    });
-  }
-
  private:
+  void publish() override { rename_dir(stage_, opt_.path); }
   std::string chunk_key(const Extents& origin) const override {
     std::string key;
     for (std::size_t i = 0; i < origin.size(); ++i) {
@@ -312,9 +300,6 @@ class OmeZarrWriter final : public ChunkDirectoryWriter {
   std::vector<unsigned char> encode(const Extents&, std::vector<unsigned char> raw) const override {
     return deflate_bytes(raw, false);
   }
-
-  fs::path stage_;
-  bool committed_ = false;
 };
 
 }  // namespace
