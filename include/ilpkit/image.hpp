@@ -90,6 +90,9 @@ struct ImageWriterOptions {
   Shape offset;
   /// Names the dataset in formats that carry one (OME-Zarr's multiscales name).
   std::string name;
+  /// The values are labels (segmentations): downscaled levels take the nearest value instead of
+  /// smoothing and interpolating (ilastik's data semantics).
+  bool label_values = false;
 };
 
 /// Where an export goes. Blocks may arrive in any order; nothing appears under the final name
@@ -102,7 +105,8 @@ class ImageWriter {
 };
 
 /// The writer for one of ilastik's output formats: "hdf5", "compressed hdf5" (gzip 1), "n5",
-/// "compressed n5" (gzip 1), "single-scale OME-Zarr" (axes must be tczyx), "numpy"
+/// "compressed n5" (gzip 1), "single-scale OME-Zarr" and "multi-scale OME-Zarr" (axes must be
+/// tczyx), "numpy"
 /// (.npy), "tif"/"tiff" (one page, channels as samples, LZW), "multipage tiff" (one page per
 /// plane), "png" (one yx image of uint8/uint16, 1-4 channels), ilastik's VIGRA formats "bmp",
 /// "gif", "hdr", "jpeg"/"jpg", "pbm"/"pgm"/"ppm"/"pnm", "ras" (1 or 3 channels, written by
@@ -119,7 +123,8 @@ bool writes_plane_images(const std::string& format);
 /// Error(Unsupported) as above, with the reason for ilastik's formats that ilpkit does not write.
 std::string format_extension(const std::string& format);
 
-/// "single-scale OME-Zarr": always written in t,c,z,y,x order, whatever the output axis order.
+/// "single-scale OME-Zarr" and "multi-scale OME-Zarr": always written in t,c,z,y,x order,
+/// whatever the output axis order.
 bool is_ome_zarr_format(const std::string& format);
 
 /// Formats whose file holds a named dataset (--output_internal_path): hdf5, n5 and compressed.

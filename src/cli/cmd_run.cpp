@@ -279,7 +279,7 @@ void register_run(CLI::App& app) {
   cmd->add_option("--output_format,--output-format", opt->output_format,
                   "hdf5 (default unless the project stores another), \"compressed hdf5\" (gzip level 1), n5, "
                   "\"compressed n5\" (folders of chunks, gzip level 1), \"single-scale OME-Zarr\" (Zarr v2, t,c,z,y,x, "
-                  "zlib), numpy "
+                  "zlib), \"multi-scale OME-Zarr\" (plus levels downscaled by 2 in z,y,x as ilastik makes them), numpy "
                   "(.npy), tif/tiff (one page, channels as samples; axes must end in yxc), \"multipage tiff\" (one "
                   "page per plane), png (one y,x image of uint8/uint16: use --export_dtype and the drange flags for "
                   "probabilities), bmp, gif, hdr, jpeg, jpg, pbm, pgm, ppm, pnm, ras (written by VIGRA as ilastik "

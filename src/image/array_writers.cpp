@@ -513,7 +513,7 @@ std::string format_extension(const std::string& format) {
   const std::string f = lower(format);
   if (f == "hdf5" || f == "compressed hdf5") return "h5";
   if (f == "n5" || f == "compressed n5") return "n5";
-  if (f == "single-scale ome-zarr") return "zarr";
+  if (is_ome_zarr_format(f)) return "zarr";
   if (f == "numpy") return "npy";
   if (f == "tif") return "tif";
   if (f == "tiff" || f == "multipage tiff") return "tiff";
@@ -521,9 +521,6 @@ std::string format_extension(const std::string& format) {
   if (image_detail::vigra_file_type(f)) return f;  // bmp, gif, hdr, jpeg, jpg, pbm, pgm, ppm, pnm, ras
   if (const std::string inner = sequence_slice_format(f); !inner.empty()) return format_extension(inner);
   // ilastik's formats that ilpkit does not write, each with its reason.
-  if (f == "multi-scale ome-zarr")
-    throw Error(ErrorKind::Unsupported, "output format 'multi-scale OME-Zarr' is not written by this version of ilpkit "
-                                        "yet (its downscaled levels are not implemented); use 'single-scale OME-Zarr'");
   if (f == "dvid")
     throw Error(ErrorKind::Unsupported, "output format 'dvid' sends the export to a DVID server, which ilpkit does not "
                                         "talk to; export to n5 or hdf5 and upload that");
@@ -532,12 +529,15 @@ std::string format_extension(const std::string& format) {
                                         "(it raises NotImplementedError); use hdf5 or n5");
   throw Error(ErrorKind::Unsupported,
               fmt::format("unknown output format '{}' (supported: hdf5, compressed hdf5, n5, compressed n5, "
-                          "single-scale OME-Zarr, numpy, tif, tiff, multipage tiff, png, bmp, gif, hdr, jpeg, jpg, pbm, "
+                          "single-scale OME-Zarr, multi-scale OME-Zarr, numpy, tif, tiff, multipage tiff, png, bmp, gif, hdr, jpeg, jpg, pbm, "
                           "pgm, ppm, pnm, ras, and each 2-D format or multipage tiff + \" sequence\")",
                           format));
 }
 
-bool is_ome_zarr_format(const std::string& format) { return lower(format) == "single-scale ome-zarr"; }
+bool is_ome_zarr_format(const std::string& format) {
+  const std::string f = lower(format);
+  return f == "single-scale ome-zarr" || f == "multi-scale ome-zarr";
+}
 
 bool has_internal_path(const std::string& format) {
   const std::string f = lower(format);
@@ -558,7 +558,8 @@ std::unique_ptr<ImageWriter> open_image_writer(const std::string& format, ImageW
     return std::make_unique<Hdf5ImageWriter>(std::move(options));
   }
   if (f == "n5" || f == "compressed n5") return image_detail::open_n5_writer(std::move(options), f == "compressed n5");
-  if (is_ome_zarr_format(f)) return image_detail::open_ome_zarr_writer(std::move(options));
+  if (is_ome_zarr_format(f))
+    return image_detail::open_ome_zarr_writer(std::move(options), f == "multi-scale ome-zarr");
   if (f == "numpy") return std::make_unique<NpyWriter>(std::move(options));
   if (f == "png") return std::make_unique<PngWriter>(std::move(options));
   if (image_detail::vigra_file_type(f)) return std::make_unique<VigraWriter>(f, std::move(options));

@@ -19,6 +19,8 @@
 #include <nlohmann/json.hpp>
 
 #include "chunk_grid.hpp"
+#include "chunk_io.hpp"
+#include "ome_zarr_pyramid.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/parallel.hpp"
 #include "ilpkit/version.hpp"
@@ -30,18 +32,9 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-void write_file(const fs::path& path, const void* data, std::size_t size) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) throw Error(ErrorKind::Io, fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
-  const bool written = size == 0 || std::fwrite(data, 1, size, f) == size;
-  const int err = errno;
-  if (std::fclose(f) != 0 || !written)
-    throw Error(ErrorKind::Io, fmt::format("cannot write {}: {}", path.string(), std::strerror(written ? errno : err)));
-}
-
 void write_json(const fs::path& path, const Json& json) {
   const std::string text = json.dump(4);
-  write_file(path, text.data(), text.size());
+  write_whole_file(path, text.data(), text.size());
 }
 
 void make_dirs(const fs::path& dir) {
@@ -56,22 +49,6 @@ void rename_dir(const fs::path& from, const fs::path& to) {
   if (ec) throw Error(ErrorKind::Io, fmt::format("cannot rename {} to {}: {}", from.string(), to.string(), ec.message()));
 }
 
-std::vector<unsigned char> deflate_bytes(const std::vector<unsigned char>& raw, bool gzip_wrapper) {
-  z_stream z{};
-  // windowBits 15 + 16 asks zlib for a gzip header and trailer instead of zlib's.
-  if (deflateInit2(&z, 1, Z_DEFLATED, gzip_wrapper ? 15 + 16 : 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    throw Error(ErrorKind::Internal, "zlib could not start compressing a chunk");
-  std::vector<unsigned char> out(deflateBound(&z, static_cast<uLong>(raw.size())) + 32);
-  z.next_in = const_cast<Bytef*>(raw.data());
-  z.avail_in = static_cast<uInt>(raw.size());
-  z.next_out = out.data();
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END) throw Error(ErrorKind::Internal, "zlib could not compress a chunk");
-  return out;
-}
 
 Json axistags_attribute(const ImageWriterOptions& o) { return axistags_json(o.axes); }
 
@@ -111,7 +88,7 @@ class ChunkDirectoryWriter : public ImageWriter {
       for (std::size_t k = 0; k < done.size(); ++k) {
         const fs::path file = array_dir_ / chunk_key(done[k].origin);
         if (const fs::path dir = file.parent_path(); made_.insert(dir.string()).second) make_dirs(dir);
-        write_file(file, encoded[k].data(), encoded[k].size());
+        write_whole_file(file, encoded[k].data(), encoded[k].size());
       }
     });
   }
@@ -220,7 +197,7 @@ class N5Writer final : public ChunkDirectoryWriter {
     const std::size_t elem = chunks_.layout().element_bytes;
     if (elem > 1)
       for (std::size_t at = 0; at < raw.size(); at += elem) std::reverse(raw.begin() + at, raw.begin() + at + elem);
-    if (compress_) raw = deflate_bytes(raw, true);
+    if (compress_) raw = deflate_chunk(raw, true);
     out.insert(out.end(), raw.begin(), raw.end());
     return out;
   }
@@ -230,13 +207,15 @@ class N5Writer final : public ChunkDirectoryWriter {
   bool new_container_ = false;
 };
 
-// Single-scale OME-Zarr as ilastik exports it: a Zarr v2 group with the array "s0" in t,c,z,y,x
-// order (absent axes of extent 1), chunks of about 1 MB with t and c chunked by 1, nested chunk
-// keys ("/" separator), NGFF 0.4 multiscales metadata. Chunks are zlib-compressed (ilastik uses
-// zarr's default Blosc, which is not among ilpkit's libraries; every Zarr reader decodes zlib).
+// OME-Zarr as ilastik exports it: a Zarr v2 group with the array "s0" in t,c,z,y,x order (absent
+// axes of extent 1), chunks of about 1 MB with t and c chunked by 1, nested chunk keys ("/"
+// separator), NGFF 0.4 multiscales metadata. Multi-scale exports add s1, s2, ... downscaled by 2
+// in z, y, x from the level before (ome_zarr_pyramid), computed at commit from the staged s0.
+// Chunks are zlib-compressed (ilastik uses zarr's default Blosc, which is not among ilpkit's
+// libraries; every Zarr reader decodes zlib).
 class OmeZarrWriter final : public ChunkDirectoryWriter {
  public:
-  explicit OmeZarrWriter(ImageWriterOptions o)
+  OmeZarrWriter(ImageWriterOptions o, bool multiscale)
       : ChunkDirectoryWriter(o, ChunkLayout{chunk_shape(o, element_size(o.dtype), 1024 * 1024), o.shape,
                                             element_size(o.dtype), true}) {
     with_context(fmt::format("writing {}", opt_.path), [&] {
@@ -249,46 +228,69 @@ class OmeZarrWriter final : public ChunkDirectoryWriter {
                                                   opt_.path));
       stage_ = fmt::format("{}.ilpkit-{}.tmp", opt_.path, ::getpid());
       fs::remove_all(stage_, ec);
-      array_dir_ = stage_ / "s0";
-      make_dirs(array_dir_);
+      const Extents base(opt_.shape.begin(), opt_.shape.end());
+      const Extents& chunk = chunks_.layout().chunk;
+      for (const Extents& shape : multiscale ? pyramid_shapes(base, chunk) : std::vector<Extents>{base})
+        levels_.push_back({stage_ / fmt::format("s{}", levels_.size()), shape, chunk});
+      array_dir_ = levels_.front().dir;
+      make_dirs(stage_);
       write_json(stage_ / ".zgroup", Json{{"zarr_format", 2}});
-      Json transforms = Json::array({Json{{"type", "scale"}, {"scale", Json::array({1.0, 1.0, 1.0, 1.0, 1.0})}}});
-      bool shifted = false;
-      Json translation = Json::array();
-      for (std::size_t i = 0; i < 5; ++i) {
-        const double v = i < opt_.offset.size() ? static_cast<double>(opt_.offset[i]) : 0.0;
-        translation.push_back(v);
-        shifted |= v != 0;
-      }
-      if (shifted) transforms.push_back(Json{{"type", "translation"}, {"translation", translation}});
       Json axes = Json::array();
       for (char a : opt_.axes) {
         const char* type = a == 't' ? "time" : a == 'c' ? "channel" : "space";
         axes.push_back(Json{{"name", std::string(1, a)}, {"type", type}});
       }
-      Json multiscale{{"version", "0.4"},
-                      {"axes", axes},
-                      {"datasets", Json::array({Json{{"path", "s0"}, {"coordinateTransformations", transforms}}})}};
-      if (!opt_.name.empty()) multiscale["name"] = opt_.name;
-      write_json(stage_ / ".zattrs", Json{{"multiscales", Json::array({multiscale})},
+      Json datasets = Json::array();
+      for (const ZarrLevel& level : levels_) {
+        // Pixel size grows by base/level; the first pixel's centre moves by (f − 1)/2 (ilastik's
+        // OpResize samples at i·f + f/2 − 0.5), plus a cutout's offset.
+        Json scale = Json::array(), translation = Json::array();
+        bool shifted = false;
+        for (std::size_t i = 0; i < 5; ++i) {
+          const double f = static_cast<double>(base[i]) / static_cast<double>(level.shape[i]);
+          scale.push_back(f);
+          const double v = (i < opt_.offset.size() ? static_cast<double>(opt_.offset[i]) : 0.0) + (f - 1) / 2;
+          translation.push_back(v);
+          shifted |= v != 0;
+        }
+        Json transforms = Json::array({Json{{"type", "scale"}, {"scale", scale}}});
+        if (shifted) transforms.push_back(Json{{"type", "translation"}, {"translation", translation}});
+        datasets.push_back(Json{{"path", level.dir.filename().string()}, {"coordinateTransformations", transforms}});
+
+        make_dirs(level.dir);
+        write_json(level.dir / ".zarray", Json{{"zarr_format", 2},
+                                               {"shape", level.shape},
+                                               {"chunks", level.chunk},
+                                               {"dtype", numpy_descr(opt_.dtype)},
+                                               {"compressor", Json{{"id", "zlib"}, {"level", 1}}},
+                                               {"fill_value", 0},
+                                               {"order", "C"},
+                                               {"filters", nullptr},
+                                               {"dimension_separator", "/"}});
+        Json attrs;
+        add_ilastik_attributes(attrs, opt_);
+        write_json(level.dir / ".zattrs", attrs);
+      }
+      Json multiscale_meta{{"version", "0.4"}, {"axes", axes}, {"datasets", datasets}};
+      if (!opt_.name.empty()) multiscale_meta["name"] = opt_.name;
+      if (levels_.size() > 1)
+        multiscale_meta["metadata"] = Json{
+            {"description", opt_.label_values
+                                ? "nearest neighbour at x = i*f + f/2 - 0.5 (ilastik's OpResize, order 0)"
+                                : "Gaussian anti-aliasing with sigma = f/4, then linear interpolation at x = i*f + f/2 - "
+                                  "0.5 (ilastik's OpResize, order 1)"},
+            {"method", "ilpkit"}};
+      write_json(stage_ / ".zattrs", Json{{"multiscales", Json::array({multiscale_meta})},
                                           {"_creator", Json{{"name", "ilpkit"}, {"version", kVersionString}}}});
-      Json zarray{{"zarr_format", 2},
-                  {"shape", opt_.shape},
-                  {"chunks", chunks_.layout().chunk},
-                  {"dtype", numpy_descr(opt_.dtype)},
-                  {"compressor", Json{{"id", "zlib"}, {"level", 1}}},
-                  {"fill_value", 0},
-                  {"order", "C"},
-                  {"filters", nullptr},
-                  {"dimension_separator", "/"}};
-      write_json(array_dir_ / ".zarray", zarray);
-      Json attrs;
-      add_ilastik_attributes(attrs, opt_);
-      write_json(array_dir_ / ".zattrs", attrs);
     });
   }
+
  private:
-  void publish() override { rename_dir(stage_, opt_.path); }
+  void publish() override {
+    for (std::size_t k = 1; k < levels_.size(); ++k)
+      downscale_level(levels_[k - 1], levels_[k], opt_.dtype, opt_.label_values);
+    rename_dir(stage_, opt_.path);
+  }
   std::string chunk_key(const Extents& origin) const override {
     std::string key;
     for (std::size_t i = 0; i < origin.size(); ++i) {
@@ -298,8 +300,10 @@ class OmeZarrWriter final : public ChunkDirectoryWriter {
     return key;
   }
   std::vector<unsigned char> encode(const Extents&, std::vector<unsigned char> raw) const override {
-    return deflate_bytes(raw, false);
+    return deflate_chunk(raw, false);
   }
+
+  std::vector<ZarrLevel> levels_;
 };
 
 }  // namespace
@@ -308,8 +312,8 @@ std::unique_ptr<ImageWriter> open_n5_writer(ImageWriterOptions options, bool com
   return std::make_unique<N5Writer>(std::move(options), compress);
 }
 
-std::unique_ptr<ImageWriter> open_ome_zarr_writer(ImageWriterOptions options) {
-  return std::make_unique<OmeZarrWriter>(std::move(options));
+std::unique_ptr<ImageWriter> open_ome_zarr_writer(ImageWriterOptions options, bool multiscale) {
+  return std::make_unique<OmeZarrWriter>(std::move(options), multiscale);
 }
 
 }  // namespace ilpkit::image_detail

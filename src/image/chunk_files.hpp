@@ -11,7 +11,7 @@ namespace ilpkit::image_detail {
 /// N5 container options.path, dataset options.internal_path; gzip level 1 when `compress`.
 std::unique_ptr<ImageWriter> open_n5_writer(ImageWriterOptions options, bool compress);
 
-/// Single-scale OME-Zarr at options.path; options.axes must be "tczyx".
-std::unique_ptr<ImageWriter> open_ome_zarr_writer(ImageWriterOptions options);
+/// OME-Zarr at options.path, with downscaled levels when `multiscale`; options.axes must be "tczyx".
+std::unique_ptr<ImageWriter> open_ome_zarr_writer(ImageWriterOptions options, bool multiscale);
 
 }  // namespace ilpkit::image_detail

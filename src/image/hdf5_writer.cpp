@@ -5,8 +5,6 @@
 // opens it in append mode), but all writing happens on a temporary copy renamed at commit.
 #include <unistd.h>
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +13,7 @@
 
 #include "../hdf5/hdf5.hpp"
 #include "chunk_grid.hpp"
+#include "chunk_io.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/image.hpp"
 #include "ilpkit/parallel.hpp"
@@ -135,11 +134,7 @@ void Hdf5ImageWriter::write(std::int64_t t, const PlanarBlock& block) {
     parallel_for(chunks.size(), [&](std::size_t k) {
       thread_local std::vector<unsigned char> raw;
       image_detail::gather_chunk(block, s.opt, slab, chunks[k], s.layout, raw);
-      uLongf size = compressBound(static_cast<uLong>(raw.size()));
-      encoded[k].resize(size);
-      if (compress2(encoded[k].data(), &size, raw.data(), static_cast<uLong>(raw.size()), 1) != Z_OK)
-        throw Error(ErrorKind::Internal, "zlib could not compress a chunk");
-      encoded[k].resize(size);
+      encoded[k] = image_detail::deflate_chunk(raw, false);  // HDF5's deflate filter stores zlib streams
     });
     for (std::size_t k = 0; k < chunks.size(); ++k)
       hdf5::write_chunk(s.dataset.id(), chunks[k], encoded[k].data(), encoded[k].size());

@@ -439,6 +439,7 @@ ExportResult export_image(const Project& project, const std::string& input, cons
   w.shape = shape;
   w.offset = region.start;
   w.name = info.nickname();
+  w.label_values = req.source == ExportSource::SimpleSegmentation || req.source == ExportSource::Labels;
   // 2-D image files have no axis order (vigra writes x as width whatever the array's order):
   // an x,y,c tail is the same picture as y,x,c.
   const bool image_file = writes_plane_images(format);

@@ -418,7 +418,7 @@ TEST(CorpusForest, N5AndOmeZarrExportsHoldIlastiksProbabilities) {
     std::string axes;
   };
   for (const Case& c : {Case{"compressed n5", "p.n5", "zyxc"}, Case{"n5", "p.n5", "cxyz"},
-                        Case{"single-scale OME-Zarr", "p.zarr", "tczyx"}}) {
+                        Case{"single-scale OME-Zarr", "p.zarr", "tczyx"}, Case{"multi-scale OME-Zarr", "p.zarr", "tczyx"}}) {
     SCOPED_TRACE(c.format);
     fs::remove_all(out_dir);
     const std::string line = "cd " + shell_quote(dir.string()) + " && " + shell_quote(ILPKIT_EXE) +

@@ -564,7 +564,7 @@ TEST(Writers, OmeZarrFollowsZarrV2AndNgff04) {
 }
 
 TEST(Writers, FormatsIlastikListsButIlpkitDoesNotWriteSayWhy) {
-  for (const char* f : {"dvid", "blockwise hdf5", "multi-scale OME-Zarr"}) {
+  for (const char* f : {"dvid", "blockwise hdf5"}) {
     try {
       format_extension(f);
       ADD_FAILURE() << f;
@@ -575,4 +575,122 @@ TEST(Writers, FormatsIlastikListsButIlpkitDoesNotWriteSayWhy) {
   }
   EXPECT_EQ(format_extension("compressed n5"), "n5");
   EXPECT_EQ(format_extension("Single-Scale OME-Zarr"), "zarr");
+  EXPECT_EQ(format_extension("multi-scale OME-Zarr"), "zarr");
+}
+
+namespace {
+
+// scipy.ndimage's mirror extension (d c b | a b c d | c b a), written out for the reference.
+std::int64_t mirrored(std::int64_t i, std::int64_t n) {
+  while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i;
+  return i;
+}
+
+// ilastik's OpResize on a whole 2-D image, literally: Gaussian σ = f/4 along each axis
+// (scipy: radius int(4σ + 0.5), mirror), then bilinear samples at i·f + f/2 − 0.5 (or the value
+// at floor(x + 0.5) for labels), cast to float32 as the level is stored.
+std::vector<float> resize_reference(const std::vector<float>& in, std::int64_t H, std::int64_t W, std::int64_t h,
+                                    std::int64_t w, bool nearest) {
+  const double fy = static_cast<double>(H) / static_cast<double>(h), fx = static_cast<double>(W) / static_cast<double>(w);
+  std::vector<double> img(in.begin(), in.end());
+  auto blur = [&](double f, bool along_x) {
+    if (nearest || f <= 1) return;
+    const double sigma = f / 4;
+    const auto r = static_cast<std::int64_t>(4 * sigma + 0.5);
+    std::vector<double> k;
+    double sum = 0;
+    for (std::int64_t i = -r; i <= r; ++i) k.push_back(std::exp(-0.5 * static_cast<double>(i * i) / (sigma * sigma))), sum += k.back();
+    std::vector<double> out(img.size());
+    for (std::int64_t y = 0; y < H; ++y)
+      for (std::int64_t x = 0; x < W; ++x) {
+        double v = 0;
+        for (std::int64_t i = -r; i <= r; ++i)
+          v += k[static_cast<std::size_t>(i + r)] / sum *
+               (along_x ? img[static_cast<std::size_t>(y * W + mirrored(x + i, W))]
+                        : img[static_cast<std::size_t>(mirrored(y + i, H) * W + x)]);
+        out[static_cast<std::size_t>(y * W + x)] = v;
+      }
+    img.swap(out);
+  };
+  blur(fy, false);
+  blur(fx, true);
+  std::vector<float> out(static_cast<std::size_t>(h * w));
+  for (std::int64_t i = 0; i < h; ++i)
+    for (std::int64_t j = 0; j < w; ++j) {
+      const double cy = static_cast<double>(i) * fy + fy / 2 - 0.5, cx = static_cast<double>(j) * fx + fx / 2 - 0.5;
+      double v = 0;
+      if (nearest) {
+        v = img[static_cast<std::size_t>(mirrored(static_cast<std::int64_t>(std::floor(cy + 0.5)), H) * W +
+                                         mirrored(static_cast<std::int64_t>(std::floor(cx + 0.5)), W))];
+      } else {
+        const auto y0 = static_cast<std::int64_t>(std::floor(cy)), x0 = static_cast<std::int64_t>(std::floor(cx));
+        const double wy = cy - static_cast<double>(y0), wx = cx - static_cast<double>(x0);
+        for (int dy = 0; dy < 2; ++dy)
+          for (int dx = 0; dx < 2; ++dx)
+            v += (dy ? wy : 1 - wy) * (dx ? wx : 1 - wx) *
+                 img[static_cast<std::size_t>(mirrored(y0 + dy, H) * W + mirrored(x0 + dx, W))];
+      }
+      out[static_cast<std::size_t>(i * w + j)] = static_cast<float>(v);
+    }
+  return out;
+}
+
+}  // namespace
+
+// Multi-scale OME-Zarr: the levels ilastik would make (floor(base / 2^i) until one chunk holds
+// the image), each computed from the one before like ilastik's OpResize, checked against a
+// literal whole-image reference; label images take the nearest value.
+TEST(Writers, MultiScaleOmeZarrDownscalesLikeIlastik) {
+  const std::int64_t H = 1101, W = 1301;
+  for (const bool labels : {false, true}) {
+    SCOPED_TRACE(labels ? "labels" : "probabilities");
+    const std::string path = test::temp_path("pyramid.zarr");
+    fs::remove_all(path);
+    ImageWriterOptions o;
+    o.path = path;
+    o.axes = "tczyx";
+    o.shape = {1, 1, 1, H, W};
+    o.dtype = labels ? ValueType::UInt8 : ValueType::Float32;
+    o.label_values = labels;
+    std::vector<float> image(static_cast<std::size_t>(H * W));
+    for (std::int64_t y = 0; y < H; ++y)
+      for (std::int64_t x = 0; x < W; ++x)
+        image[static_cast<std::size_t>(y * W + x)] =
+            labels ? static_cast<float>(1 + (x / 7 + y / 5) % 3)
+                   : static_cast<float>(0.5 + 0.4 * std::sin(0.05 * static_cast<double>(x)) * std::cos(0.031 * static_cast<double>(y)) +
+                                        0.1 * static_cast<double>((x * 7919 + y * 104729) % 13) / 13.0 - 0.05);
+    {
+      auto w = open_image_writer("multi-scale OME-Zarr", o);
+      for (std::int64_t y0 = 0; y0 < H; y0 += 300) {
+        PlanarBlock block;
+        block.reset(Box{{0, y0, 0}, {1, std::min(H, y0 + 300), W}}, 1);
+        std::copy_n(image.begin() + y0 * W, block.data.size(), block.data.begin());
+        w->write(0, block);
+      }
+      w->commit();
+    }
+    const auto root = test::read_json(fs::path(path) / ".zattrs");
+    const auto& datasets = root["multiscales"][0]["datasets"];
+    ASSERT_GE(datasets.size(), labels ? 2u : 3u);  // 1 MB chunks: 4 times more uint8 values fit
+    std::vector<float> level = image;
+    std::int64_t h = H, w = W;
+    for (std::size_t k = 0; k < datasets.size(); ++k) {
+      SCOPED_TRACE("level " + std::to_string(k));
+      EXPECT_EQ(datasets[k]["path"], "s" + std::to_string(k));
+      const auto a = test::read_zarr(fs::path(path) / ("s" + std::to_string(k)));
+      const std::int64_t nh = std::max<std::int64_t>(H >> k, 1), nw = std::max<std::int64_t>(W >> k, 1);
+      ASSERT_EQ(a.shape, (std::vector<std::uint64_t>{1, 1, 1, static_cast<std::uint64_t>(nh), static_cast<std::uint64_t>(nw)}));
+      EXPECT_EQ(datasets[k]["coordinateTransformations"][0]["scale"][4], static_cast<double>(W) / static_cast<double>(nw));
+      if (k > 0) level = resize_reference(level, h, w, nh, nw, labels);
+      h = nh, w = nw;
+      double worst = 0;
+      for (std::size_t i = 0; i < level.size(); ++i) worst = std::max(worst, std::fabs(a.values[i] - static_cast<double>(level[i])));
+      EXPECT_LE(worst, labels ? 0.0 : 1e-6);
+    }
+    // The last level fits one chunk, the one before does not.
+    const auto last = test::read_zarr(fs::path(path) / ("s" + std::to_string(datasets.size() - 1)));
+    EXPECT_LE(last.shape[3], last.chunk[3]);
+    EXPECT_LE(last.shape[4], last.chunk[4]);
+    fs::remove_all(path);
+  }
 }
