@@ -47,6 +47,10 @@ struct LabelVolume {
 /// could not be decided or they do not fit the image.
 LabelVolume decode_labels(const Project& project, std::size_t lane);
 
+/// Why lane `lane`'s label blocks cannot have been stored in axis order `order` ("" if they fit),
+/// e.g. to tell whether another reader's assumed order works for them.
+std::string label_order_misfit(const Project& project, std::size_t lane, const std::string& order);
+
 /// The geometry the feature channels are computed for: the first lane with a known shape
 /// (ilastik requires all lanes to agree on channels and spatial axes).
 ImageGeometry project_geometry(const Project& project);

@@ -12,6 +12,7 @@ namespace ilpkit::cli {
 void register_inspect(CLI::App& app);
 void register_run(CLI::App& app);
 void register_train(CLI::App& app);
+void register_validate(CLI::App& app);
 
 /// One line for arguments CLI11 did not expect, with the nearest flag name as a suggestion.
 std::string describe_unknown_arguments(const CLI::App& app, const std::string& subcommand,
@@ -20,6 +21,7 @@ std::string describe_unknown_arguments(const CLI::App& app, const std::string& s
 /// Exit codes (documented in README.md).
 enum ExitCode : int {
   kExitOk = 0,
+  kExitFindings = 1,  ///< validate: the project has error-level findings
   kExitUsage = 2,
   kExitUnsupported = 3,
   kExitIo = 4,
@@ -27,5 +29,9 @@ enum ExitCode : int {
   kExitInternal = 70,
   kExitInterrupted = 130,  ///< 128 + SIGINT, as shells report it
 };
+
+/// The exit code a subcommand asks for when it completes without an exception (validate's
+/// findings); kExitOk unless set.
+int& completed_exit_code();
 
 }  // namespace ilpkit::cli

@@ -32,6 +32,11 @@ int fail(int code, const std::string& message) {
 
 }  // namespace
 
+int& ilpkit::cli::completed_exit_code() {
+  static int code = kExitOk;
+  return code;
+}
+
 int main(int argc, char** argv) {
   using namespace ilpkit::cli;
   using ilpkit::cli::LogFormat;
@@ -43,6 +48,7 @@ int main(int argc, char** argv) {
   register_inspect(app);
   register_run(app);
   register_train(app);
+  register_validate(app);
   // Parse errors are reported in the format asked for, so look for it before parsing.
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -78,5 +84,5 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     return fail(kExitInternal, std::string("internal error: ") + e.what());
   }
-  return kExitOk;
+  return completed_exit_code();
 }

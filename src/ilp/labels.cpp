@@ -42,7 +42,8 @@ std::int64_t extent_of(char a, const DatasetInfo& raw) {
   return (*raw.shape)[pos];
 }
 
-// Why `order` cannot be the blocks' order ("" if it fits).
+}  // namespace
+
 std::string misfit(const std::string& order, const LaneLabels& ll, const DatasetInfo& raw) {
   for (const auto& b : ll.blocks) {
     if (b.start.size() != order.size())
@@ -64,7 +65,6 @@ std::string misfit(const std::string& order, const LaneLabels& ll, const Dataset
   return {};
 }
 
-}  // namespace
 
 void parse_block_slice(const std::string& text, std::vector<std::int64_t>& start,
                        std::vector<std::int64_t>& stop) {

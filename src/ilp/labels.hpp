@@ -30,6 +30,10 @@ void decide_order(LaneLabels& lane_labels, const BlockTags& tags, Lane& lane,
                   const compat::IlastikVersion& version, const std::string& workflow,
                   Diagnostics& diagnostics);
 
+/// Why the lane's blocks cannot be stored in `order` given the raw data's axes and shape ("" if
+/// they fit: right rank, c slice 0:1, inside the image).
+std::string misfit(const std::string& order, const LaneLabels& lane_labels, const DatasetInfo& raw);
+
 /// Sets lane.internal_axes / internal_shape from the raw info's axes and shape.
 void compute_internal_geometry(Lane& lane);
 

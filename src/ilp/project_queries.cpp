@@ -5,6 +5,7 @@
 #include "ilpkit/error.hpp"
 #include "ilpkit/feature_engine.hpp"
 #include "ilpkit/ilp.hpp"
+#include "labels.hpp"
 
 namespace ilpkit {
 
@@ -25,6 +26,12 @@ std::size_t Classifier::tree_count() const {
 }
 
 std::size_t Classifier::feature_count() const { return forests.empty() ? 0 : static_cast<std::size_t>(forests.front().column_count); }
+
+std::string label_order_misfit(const Project& project, std::size_t lane, const std::string& order) {
+  if (lane >= project.labels.size() || lane >= project.lanes.size() || !project.lanes[lane].raw)
+    return "the lane has no labels or no raw data";
+  return labels::misfit(order, project.labels[lane], *project.lanes[lane].raw);
+}
 
 ImageGeometry project_geometry(const Project& project) {
   for (const auto& lane : project.lanes)
