@@ -36,4 +36,40 @@ std::vector<Finding> validate_project(const std::string& path, const ValidateOpt
 /// Whether any finding is error-level.
 bool has_errors(const std::vector<Finding>& findings);
 
+/// Where an edited project goes (surgery.md §2.0): `output` as a new file, or the project itself,
+/// replaced through a temporary file and a rename after the original was copied to PROJECT.bak
+/// (unless !backup). The original is never written in place.
+struct SaveOptions {
+  std::string output;
+  bool backup = true;
+};
+
+/// What an operation did.
+struct EditReport {
+  bool changed = false;          ///< false: the project already was so (nothing written)
+  std::string written;           ///< the file written ("" when unchanged)
+  std::string backup;            ///< the backup made ("" when none)
+  std::vector<std::string> notes;  ///< what changed and what the user should know (one sentence each)
+};
+
+/// One selected feature: ilastik's id ("GaussianSmoothing"), σ, and whether its scale is
+/// computed in 2-D (ComputeIn2d is per scale in ilastik).
+struct FeatureChoice {
+  std::string id;
+  double scale = 1.0;
+  bool in_2d = false;
+};
+
+/// `ilpkit set-features` (surgery.md §2.8): makes `choices` the project's feature selection,
+/// keeping the stored FeatureIds order and adding new scales in order. Deletes the stored
+/// forests whenever the channel list changes (1.4.2 would fail on a different count, and predict
+/// silently with a stale forest of the same count); keeps them, and writes nothing, when the
+/// channels come out the same. Error(Usage) for unknown ids, σ ≤ 0, an empty selection, or one
+/// σ asked both in 2-D and 3-D.
+EditReport set_features(const std::string& project, const std::vector<FeatureChoice>& choices,
+                        const SaveOptions& save = {});
+
+/// The selection stored in another project, as choices for set_features (--from).
+std::vector<FeatureChoice> feature_choices_of(const std::string& project);
+
 }  // namespace ilpkit

@@ -13,6 +13,7 @@ void register_inspect(CLI::App& app);
 void register_run(CLI::App& app);
 void register_train(CLI::App& app);
 void register_validate(CLI::App& app);
+void register_set_features(CLI::App& app);
 
 /// One line for arguments CLI11 did not expect, with the nearest flag name as a suggestion.
 std::string describe_unknown_arguments(const CLI::App& app, const std::string& subcommand,

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   register_run(app);
   register_train(app);
   register_validate(app);
+  register_set_features(app);
   // Parse errors are reported in the format asked for, so look for it before parsing.
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
