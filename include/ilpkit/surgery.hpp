@@ -50,6 +50,7 @@ struct EditReport {
   std::string written;           ///< the file written ("" when unchanged)
   std::string backup;            ///< the backup made ("" when none)
   std::vector<std::string> notes;  ///< what changed and what the user should know (one sentence each)
+  std::size_t unresolved = 0;    ///< relink: lanes whose data is still not found
 };
 
 /// One selected feature: ilastik's id ("GaussianSmoothing"), σ, and whether its scale is
@@ -71,5 +72,23 @@ EditReport set_features(const std::string& project, const std::vector<FeatureCho
 
 /// The selection stored in another project, as choices for set_features (--from).
 std::vector<FeatureChoice> feature_choices_of(const std::string& project);
+
+/// `ilpkit relink` (surgery.md §2.3): where each lane's data went.
+struct RelinkOptions {
+  std::vector<std::pair<std::string, std::string>> maps;  ///< OLD=NEW prefix rules ('\' read as '/', drive letters any case)
+  std::vector<std::string> search;                        ///< folders searched (recursively) by file name
+  std::vector<std::pair<std::size_t, std::string>> lanes;  ///< explicit new path per lane index
+  enum class Style { Auto, Relative, Absolute } style = Style::Auto;  ///< Auto: relative inside the project folder
+  bool keep_forest = false;      ///< keep the classifier even when the new data differs in size
+  bool export_template = false;  ///< apply the maps to an absolute OutputFilenameFormat too
+};
+
+/// Points each lane's Raw Data (and Prediction Mask) at its data again, refusing any result that
+/// ilastik cannot reopen: the target must exist as one file (no stacks, no HDF5-like folder
+/// names), hold one 2-5-D dataset whose rank fits the stored axes and whose channel count is the
+/// old one, and contain every label block (ilastik 1.4.2 drops all labels silently otherwise).
+/// Errors name the rule (E_RELINK_MISSING, E_RELINK_AMBIGUOUS, E_RELINK_NDIM, E_RELINK_CHANNELS,
+/// E_RELINK_SHAPE, E_RELINK_STACK, E_PATH_AMBIGUOUS). Nothing is written when nothing changes.
+EditReport relink(const std::string& project, const RelinkOptions& options, const SaveOptions& save = {});
 
 }  // namespace ilpkit

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 // `ilpkit set-features`: change a project's feature selection (surgery.md §2.8).
-#include <iostream>
 #include <memory>
 #include <sstream>
 
@@ -113,9 +112,7 @@ void register_set_features(CLI::App& app) {
   cmd->callback([a] {
     a->save.backup = !a->no_backup;
     const EditReport r = set_features(a->project, choices_from(*a), a->save);
-    for (const auto& n : r.notes) std::cout << "ilpkit: " << n << '\n';
-    if (r.changed)
-      std::cout << "ilpkit: wrote " << r.written << (r.backup.empty() ? "" : " (backup: " + r.backup + ")") << '\n';
+    print_edit_report(r);
   });
 }
 

@@ -57,4 +57,9 @@ void register_validate(CLI::App& app) {
   });
 }
 
+void print_edit_report(const EditReport& r) {
+  for (const auto& n : r.notes) std::cout << "ilpkit: " << n << '\n';
+  if (r.changed) std::cout << "ilpkit: wrote " << r.written << (r.backup.empty() ? "" : " (backup: " + r.backup + ")") << '\n';
+}
+
 }  // namespace ilpkit::cli

@@ -14,6 +14,7 @@ void register_run(CLI::App& app);
 void register_train(CLI::App& app);
 void register_validate(CLI::App& app);
 void register_set_features(CLI::App& app);
+void register_relink(CLI::App& app);
 
 /// One line for arguments CLI11 did not expect, with the nearest flag name as a suggestion.
 std::string describe_unknown_arguments(const CLI::App& app, const std::string& subcommand,
@@ -22,7 +23,7 @@ std::string describe_unknown_arguments(const CLI::App& app, const std::string& s
 /// Exit codes (documented in README.md).
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFindings = 1,  ///< validate: the project has error-level findings
+  kExitFindings = 1,  ///< validate: error-level findings; relink: lanes still without data
   kExitUsage = 2,
   kExitUnsupported = 3,
   kExitIo = 4,
@@ -30,6 +31,17 @@ enum ExitCode : int {
   kExitInternal = 70,
   kExitInterrupted = 130,  ///< 128 + SIGINT, as shells report it
 };
+
+}  // namespace ilpkit::cli
+
+namespace ilpkit {
+struct EditReport;
+}
+
+namespace ilpkit::cli {
+
+/// A surgery command's notes and what it wrote, one "ilpkit: ..." line each.
+void print_edit_report(const EditReport& report);
 
 /// The exit code a subcommand asks for when it completes without an exception (validate's
 /// findings); kExitOk unless set.

@@ -3,8 +3,10 @@
 // $ILPKIT_CORPUS) loads or is refused cleanly, and the ilastik-made cases' decoded facts equal
 // their meta.json and their dense labels/*.h5 pixel for pixel.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +19,7 @@
 #include "hdf5.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/ilp.hpp"
+#include "ilpkit/image.hpp"
 #include "ilpkit/surgery.hpp"
 
 using namespace ilpkit;
@@ -190,4 +193,56 @@ TEST(Corpus, ValidateFindsWhatTheSpecsSurveyRecords) {
   EXPECT_TRUE(files_with["E016"].count("public/ilastik-axes-test-projects/Autocontext5t2d1c.ilp"));
   for (const auto& [code, files] : files_with)
     std::printf("%s in %zu file(s)\n", code.c_str(), files.size());
+}
+
+// surgery.md §2.3, verified with ilastik 1.4.2: c11 (absolute data path of another machine)
+// relinked to a copied folder loads with its labels and exports as before. Here: before the
+// relink the lane's data is unreachable and retraining fails; after it (a prefix map, written
+// relative to the project), validate is clean, the labels are the same, the export equals
+// ilastik's reference, and retraining works.
+TEST(Corpus, RelinkToACopiedFolderKeepsLabelsAndExports) {
+  REQUIRE_CORPUS();
+  const fs::path src = corpus_root() / "ilastik" / "c11_absolute_path_2cls";
+  if (!fs::exists(src)) GTEST_SKIP() << src << " is not in the corpus";
+  const fs::path dir = fs::path(::testing::TempDir()) / ("ilpkit-relink-c11-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "images");
+  fs::copy_file(src / "project.ilp", dir / "project.ilp");
+  fs::copy_file(src / "data" / "nuc_abs.h5", dir / "images" / "nuc_abs.h5");
+  const std::string project = (dir / "project.ilp").string();
+  const Project before = read_project(project);
+  ASSERT_FALSE(before.lanes.front().raw->found);
+  const std::string old_prefix = fs::path(before.lanes.front().raw->stored_path).parent_path().parent_path().string();
+  const std::string train_before = std::string(ILPKIT_EXE) + " train " + project + " -o " + (dir / "t0.ilp").string() + " --quiet 2>/dev/null";
+  EXPECT_NE(std::system(train_before.c_str()), 0) << "training needs the lane's data";
+
+  RelinkOptions o;
+  o.maps = {{old_prefix, (dir / "images").string()}};
+  const EditReport r = relink(project, o);
+  ASSERT_TRUE(r.changed);
+  const Project after = read_project(project);
+  EXPECT_EQ(after.lanes.front().raw->stored_path, "images/nuc_abs.h5/data");
+  EXPECT_TRUE(after.lanes.front().raw->found);
+  EXPECT_EQ(decode_labels(after, 0).data, decode_labels(before, 0).data);
+  for (const auto& f : validate_project(project)) {
+    EXPECT_NE(f.level, FindingLevel::Error) << f.code << " " << f.message;
+    EXPECT_NE(f.code, "I060") << f.message;
+  }
+
+  const std::string out = (dir / "p.h5").string();
+  const std::string run = std::string(ILPKIT_EXE) + " run --project=" + project + " --export_source=Probabilities --quiet" +
+                          " --output_filename_format=" + out + " " + (dir / "images" / "nuc_abs.h5").string();
+  ASSERT_EQ(std::system(run.c_str()), 0) << run;
+  auto ours = open_image(out + "/exported_data"), ref = open_image((src / "out" / "nuc_abs_probabilities.h5").string() + "/exported_data");
+  ASSERT_EQ(ours->info().shape, ref->info().shape);
+  const auto g = ref->info().geometry();
+  PlanarBlock a, b;
+  ours->read(0, Box{{0, 0, 0}, {g.z, g.y, g.x}}, a);
+  ref->read(0, Box{{0, 0, 0}, {g.z, g.y, g.x}}, b);
+  std::size_t close = 0;
+  for (std::size_t i = 0; i < a.data.size(); ++i) close += std::fabs(a.data[i] - b.data[i]) <= 1e-5;
+  EXPECT_GE(static_cast<double>(close), 0.9999 * static_cast<double>(a.data.size()));
+  const std::string train = std::string(ILPKIT_EXE) + " train " + project + " -o " + (dir / "t.ilp").string() + " --quiet";
+  EXPECT_EQ(std::system(train.c_str()), 0) << train;
+  fs::remove_all(dir);
 }
