@@ -136,6 +136,14 @@ class Node {
   /// The loaded value; throws Error(Internal) when the dataset is lazy.
   const Value& loaded_value() const;
   void set_value(Value value);
+  /// How the dataset is stored: chunk shape ({} contiguous) and gzip level (-1 none). Files
+  /// rewritten from a tree keep what the source had; new datasets are contiguous unless set.
+  struct Storage {
+    std::vector<std::uint64_t> chunk;
+    int gzip_level = -1;
+  };
+  const Storage& storage() const noexcept { return storage_; }
+  void set_storage(Storage storage) { storage_ = std::move(storage); }
 
  private:
   Node(Kind kind, std::string name) : kind_(kind), name_(std::move(name)) {}
@@ -149,6 +157,7 @@ class Node {
   std::string description_;
   std::optional<Value> value_;
   std::shared_ptr<const LazyData> lazy_;
+  Storage storage_;
 };
 
 /// A whole file: the root group plus where it came from.

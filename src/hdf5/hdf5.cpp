@@ -469,6 +469,23 @@ DatasetInfo dataset_info(hid_t dataset) {
   }
   info.description = describe(f, info.shape);
   info.bytes = memory_bytes(f, element_count(info.shape));
+  // Storage, so that rewritten files keep each dataset's chunking and compression.
+  const hid_t dcpl = H5Dget_create_plist(dataset);
+  if (dcpl >= 0) {
+    if (H5Pget_layout(dcpl) == H5D_CHUNKED && !info.shape.empty()) {
+      std::vector<hsize_t> c(info.shape.size());
+      if (H5Pget_chunk(dcpl, static_cast<int>(c.size()), c.data()) == static_cast<int>(c.size()))
+        info.chunk.assign(c.begin(), c.end());
+      const int filters = H5Pget_nfilters(dcpl);
+      for (int i = 0; i < filters; ++i) {
+        unsigned flags = 0, values[4] = {0, 0, 0, 0};
+        std::size_t n = 4;
+        if (H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &n, values, 0, nullptr, nullptr) == H5Z_FILTER_DEFLATE)
+          info.gzip_level = n > 0 ? static_cast<int>(values[0]) : 6;
+      }
+    }
+    H5Pclose(dcpl);
+  }
   return info;
 }
 

@@ -93,6 +93,8 @@ struct DatasetInfo {
   std::vector<std::uint64_t> shape;
   std::string description;  ///< e.g. "fstr[28][6]", "int32[11]", "bool[6,7]"
   std::uint64_t bytes = 0;  ///< element count × element size in memory (saturating)
+  std::vector<std::uint64_t> chunk;  ///< chunk shape ({} for contiguous or compact storage)
+  int gzip_level = -1;               ///< deflate filter level, -1 without
 };
 DatasetInfo dataset_info(hid_t dataset);
 

@@ -94,6 +94,7 @@ class TreeLoader {
         warn(diagnostics_, path, e.detail());
       }
     }
+    node->set_storage({info.chunk, info.gzip_level});
     load_attributes(ds, path, *node);
     return node;
   }

@@ -24,7 +24,12 @@ void write_node(hid_t parent, const Node& node) {
       Value v = c->value();
       if (v.type() == ValueType::Other)
         throw Error(ErrorKind::Format, fmt::format("dataset '{}' has a type ilpkit cannot write ({})", c->name(), v.describe()));
-      auto ds = hdf5::write_dataset(parent, c->name(), v);
+      // Keep the source's chunking and compression (a chunk must fit the shape it was made for).
+      const auto& st = c->storage();
+      bool chunked = !st.chunk.empty() && st.chunk.size() == v.shape().size();
+      for (std::size_t i = 0; chunked && i < st.chunk.size(); ++i) chunked = st.chunk[i] > 0 && st.chunk[i] <= v.shape()[i];
+      auto ds = hdf5::write_dataset(parent, c->name(), v, chunked ? st.chunk : std::vector<std::uint64_t>{},
+                                    chunked ? st.gzip_level : -1);
       for (const auto& [k, a] : c->attributes())
         if (a.type() != ValueType::Other) hdf5::write_attribute(ds.id(), k, a);
     }
