@@ -91,4 +91,23 @@ struct RelinkOptions {
 /// E_RELINK_SHAPE, E_RELINK_STACK, E_PATH_AMBIGUOUS). Nothing is written when nothing changes.
 EditReport relink(const std::string& project, const RelinkOptions& options, const SaveOptions& save = {});
 
+/// `ilpkit embed` (surgery.md §2.4): copies lanes' raw data into the project as ilastik's "Copy
+/// into project file" does (/Input Data/local_data/<id>, chunks of about 512 kB with t and c by
+/// 1, the data's own order and type, axistags), so the project works without its data folder.
+struct EmbedOptions {
+  std::vector<std::size_t> lanes;  ///< empty: every lane with external data
+  int gzip_level = 1;              ///< -1: uncompressed, as ilastik writes it (it reads both)
+};
+EditReport embed(const std::string& project, const EmbedOptions& options = {}, const SaveOptions& save = {});
+
+/// `ilpkit extract` (surgery.md §2.5): moves embedded lanes out into DIR/<nickname>.h5 (dataset
+/// "data", gzip level 1, attributes kept; DIR defaults to <project folder>/<project stem>_data)
+/// and points the lanes there; the embedded copies are removed and the project rewritten compact.
+struct ExtractOptions {
+  std::vector<std::size_t> lanes;  ///< empty: every embedded lane
+  std::string directory;
+  bool force = false;  ///< replace existing files (E_EXISTS otherwise)
+};
+EditReport extract(const std::string& project, const ExtractOptions& options = {}, const SaveOptions& save = {});
+
 }  // namespace ilpkit

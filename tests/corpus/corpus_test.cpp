@@ -195,6 +195,37 @@ TEST(Corpus, ValidateFindsWhatTheSpecsSurveyRecords) {
     std::printf("%s in %zu file(s)\n", code.c_str(), files.size());
 }
 
+namespace {
+
+// `ilpkit run` of Probabilities for `input` with `project` equals ilastik's `reference` export
+// (>= 99.99 % of values within 1e-5, the spec's end-to-end tolerance).
+void expect_export_matches(const std::string& project, const std::string& input, const fs::path& reference,
+                           const fs::path& scratch) {
+  const std::string out = (scratch / "p.h5").string();
+  fs::remove(out);
+  const std::string run = std::string(ILPKIT_EXE) + " run --project='" + project + "' --export_source=Probabilities --quiet" +
+                          " --output_filename_format='" + out + "' '" + input + "'";
+  ASSERT_EQ(std::system(run.c_str()), 0) << run;
+  auto ours = open_image(out + "/exported_data"), ref = open_image(reference.string() + "/exported_data");
+  ASSERT_EQ(ours->info().shape, ref->info().shape);
+  const auto g = ref->info().geometry();
+  PlanarBlock a, b;
+  ours->read(0, Box{{0, 0, 0}, {g.z, g.y, g.x}}, a);
+  ref->read(0, Box{{0, 0, 0}, {g.z, g.y, g.x}}, b);
+  std::size_t close = 0;
+  for (std::size_t i = 0; i < a.data.size(); ++i) close += std::fabs(a.data[i] - b.data[i]) <= 1e-5;
+  EXPECT_GE(static_cast<double>(close), 0.9999 * static_cast<double>(a.data.size())) << input;
+}
+
+fs::path scratch_dir(const std::string& name) {
+  const fs::path dir = fs::path(::testing::TempDir()) / ("ilpkit-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+}  // namespace
+
 // surgery.md §2.3, verified with ilastik 1.4.2: c11 (absolute data path of another machine)
 // relinked to a copied folder loads with its labels and exports as before. Here: before the
 // relink the lane's data is unreachable and retraining fails; after it (a prefix map, written
@@ -229,20 +260,59 @@ TEST(Corpus, RelinkToACopiedFolderKeepsLabelsAndExports) {
     EXPECT_NE(f.code, "I060") << f.message;
   }
 
-  const std::string out = (dir / "p.h5").string();
-  const std::string run = std::string(ILPKIT_EXE) + " run --project=" + project + " --export_source=Probabilities --quiet" +
-                          " --output_filename_format=" + out + " " + (dir / "images" / "nuc_abs.h5").string();
-  ASSERT_EQ(std::system(run.c_str()), 0) << run;
-  auto ours = open_image(out + "/exported_data"), ref = open_image((src / "out" / "nuc_abs_probabilities.h5").string() + "/exported_data");
-  ASSERT_EQ(ours->info().shape, ref->info().shape);
-  const auto g = ref->info().geometry();
-  PlanarBlock a, b;
-  ours->read(0, Box{{0, 0, 0}, {g.z, g.y, g.x}}, a);
-  ref->read(0, Box{{0, 0, 0}, {g.z, g.y, g.x}}, b);
-  std::size_t close = 0;
-  for (std::size_t i = 0; i < a.data.size(); ++i) close += std::fabs(a.data[i] - b.data[i]) <= 1e-5;
-  EXPECT_GE(static_cast<double>(close), 0.9999 * static_cast<double>(a.data.size()));
+  expect_export_matches(project, (dir / "images" / "nuc_abs.h5").string(), src / "out" / "nuc_abs_probabilities.h5", dir);
   const std::string train = std::string(ILPKIT_EXE) + " train " + project + " -o " + (dir / "t.ilp").string() + " --quiet";
   EXPECT_EQ(std::system(train.c_str()), 0) << train;
   fs::remove_all(dir);
+}
+
+// surgery.md §2.4/§2.5, verified with ilastik 1.4.2 (c10 extracted and repacked, c01 embedded and
+// moved: both exported bit-identically). Here: c10's embedded lane extracted next to the project
+// equals data/moon.h5 bit for bit and exports as ilastik did; embedded again, the project alone
+// in another folder exports the same from its own copy. c01 embedded and moved likewise.
+TEST(Corpus, EmbedAndExtractKeepExports) {
+  REQUIRE_CORPUS();
+  struct Case {
+    const char* name;
+    const char* data;
+    const char* reference;
+  };
+  for (const Case& c : {Case{"c10_embedded_raw_2cls", "data/moon.h5", "out/moon_probabilities.h5"},
+                        Case{"c01_2d_u8_coins_2cls_default", "data/coins.h5", "out/coins_probabilities.h5"}}) {
+    SCOPED_TRACE(c.name);
+    const fs::path src = corpus_root() / "ilastik" / c.name;
+    if (!fs::exists(src)) continue;
+    const fs::path dir = scratch_dir(std::string("embed-") + c.name);
+    fs::copy_file(src / "project.ilp", dir / "project.ilp");
+    fs::create_directories(dir / "data");
+    fs::copy_file(src / c.data, dir / c.data);
+    const std::string project = (dir / "project.ilp").string();
+    auto data_pixels = [&](const std::string& spec) {
+      auto img = open_image(spec);
+      const auto g = img->info().geometry();
+      PlanarBlock b;
+      img->read(0, Box{{0, 0, 0}, {g.z, g.y, g.x}}, b);
+      return std::vector<float>(b.data.begin(), b.data.end());
+    };
+    const auto truth = data_pixels((dir / c.data).string() + "/data");
+    if (read_project(project).lanes.front().raw->location == DataLocation::ProjectInternal) {
+      ASSERT_TRUE(extract(project).changed);
+      const Project extracted = read_project(project);
+      const auto& raw = *extracted.lanes.front().raw;
+      EXPECT_EQ(data_pixels(raw.file_path + raw.internal_path), truth);
+      expect_export_matches(project, raw.file_path + raw.internal_path, src / c.reference, dir);
+    }
+    ASSERT_TRUE(embed(project).changed);
+    const fs::path alone = scratch_dir(std::string("alone-") + c.name);
+    fs::copy_file(project, alone / "project.ilp");
+    const Project moved = read_project((alone / "project.ilp").string());
+    const auto& raw = *moved.lanes.front().raw;
+    ASSERT_TRUE(raw.found);
+    const std::string inner = (alone / "project.ilp").string() + raw.internal_path;
+    EXPECT_EQ(data_pixels(inner), truth);
+    for (const auto& f : validate_project((alone / "project.ilp").string())) EXPECT_NE(f.level, FindingLevel::Error) << f.code;
+    expect_export_matches((alone / "project.ilp").string(), inner, src / c.reference, alone);
+    fs::remove_all(dir);
+    fs::remove_all(alone);
+  }
 }
