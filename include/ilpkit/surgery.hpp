@@ -110,4 +110,18 @@ struct ExtractOptions {
 };
 EditReport extract(const std::string& project, const ExtractOptions& options = {}, const SaveOptions& save = {});
 
+/// `ilpkit strip` / `ilpkit compact` (surgery.md §2.7). The file is always rewritten fresh
+/// (HDF5 keeps the space of deleted objects), unless nothing is dropped and it would not shrink.
+/// Labels, forests (value for value), features, export settings and lanes are unchanged except
+/// what is explicitly dropped; checked by reading the result back.
+struct CompactOptions {
+  bool drop_legacy = true;          ///< BatchDataSelection, Batch Inputs, ..., ProjectMetadata
+  bool drop_orphans = true;         ///< embedded datasets no lane uses
+  bool normalize_bookmarks = true;  ///< the empty list as ilastik 1.3+ writes it
+  bool drop_forest = false;         ///< forces retraining
+  bool classifier_only = false;     ///< drop label blocks and embedded raw data, keep the forests (for compute nodes)
+  bool compress = false;            ///< gzip level 1 on datasets of 4 KiB or more where it saves a tenth
+};
+EditReport compact(const std::string& project, const CompactOptions& options = {}, const SaveOptions& save = {});
+
 }  // namespace ilpkit

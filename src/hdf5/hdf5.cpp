@@ -621,7 +621,11 @@ herr_t write_value(const Value& v, hid_t type, WriteFn&& write) {
 
 Handle create_group(hid_t loc, const std::string& name) {
   Lock lock(global_mutex());
-  return Handle(check_id(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  // No modification times, as h5py writes by default: smaller object headers, and the same
+  // content gives the same bytes.
+  Handle gcpl(H5Pcreate(H5P_GROUP_CREATE));
+  H5Pset_obj_track_times(gcpl.id(), 0);
+  return Handle(check_id(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, gcpl.id(), H5P_DEFAULT),
                          "cannot create group '" + name + "'", ErrorKind::Io));
 }
 
@@ -631,6 +635,7 @@ Handle write_dataset(hid_t loc, const std::string& name, const Value& value,
   Handle type = file_type_of(value);
   Handle space = space_of(value);
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
+  H5Pset_obj_track_times(dcpl.id(), 0);  // as h5py: see create_group
   if (!chunk.empty()) {
     std::vector<hsize_t> c(chunk.begin(), chunk.end());
     check(H5Pset_chunk(dcpl.id(), static_cast<int>(c.size()), c.data()), "cannot set chunking", ErrorKind::Io);
@@ -665,6 +670,7 @@ Handle create_dataset(hid_t loc, const std::string& name, ValueType type, const 
   Handle space(check_id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                         "cannot create dataspace", ErrorKind::Io));
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
+  H5Pset_obj_track_times(dcpl.id(), 0);  // as h5py: see create_group
   if (!chunk.empty()) {
     std::vector<hsize_t> c(chunk.begin(), chunk.end());
     check(H5Pset_chunk(dcpl.id(), static_cast<int>(c.size()), c.data()), "cannot set chunking", ErrorKind::Io);

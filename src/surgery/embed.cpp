@@ -37,24 +37,6 @@ std::string new_dataset_id() {
                      ((b >> 48) & 0x3fff) | 0x8000, b & 0xffffffffffffULL);
 }
 
-// About 512 kB per chunk with t and c chunked by 1, as ilastik stores embedded data.
-std::vector<std::uint64_t> embed_chunk(const std::string& axes, const std::vector<std::uint64_t>& shape, std::size_t elem) {
-  std::vector<std::uint64_t> c = shape;
-  for (std::size_t i = 0; i < c.size(); ++i)
-    if (i < axes.size() && (axes[i] == 't' || axes[i] == 'c')) c[i] = 1;
-  auto volume = [&] {
-    std::uint64_t v = elem;
-    for (auto x : c) v *= std::max<std::uint64_t>(x, 1);
-    return v;
-  };
-  while (volume() > 512 * 1024) {
-    auto big = std::max_element(c.begin(), c.end());
-    *big = (*big + 1) / 2;
-  }
-  for (auto& x : c) x = std::max<std::uint64_t>(x, 1);
-  return c;
-}
-
 bool selected(const std::vector<std::size_t>& lanes, std::size_t i) {
   return lanes.empty() || std::find(lanes.begin(), lanes.end(), i) != lanes.end();
 }
@@ -100,9 +82,7 @@ Value read_pixels(const DatasetInfo& raw) {
 
 EditReport embed(const std::string& project, const EmbedOptions& o, const SaveOptions& save) {
   EditReport report;
-  const Project p = read_project(project);
-  Diagnostics ignored;
-  IlpTree tree = load_tree(project, ReadOptions{}, ignored);
+  auto [p, tree] = surgery::open_for_edit(project);
   for (std::size_t i = 0; i < p.lanes.size(); ++i) {
     const Lane& lane = p.lanes[i];
     if (!selected(o.lanes, i) || !lane.raw || lane.raw->location != DataLocation::FileSystem) continue;
@@ -127,7 +107,8 @@ EditReport embed(const std::string& project, const EmbedOptions& o, const SaveOp
     const std::string id = new_dataset_id();
     const std::string inner = fmt::format("/{}/{}/{}", names::kInputData, names::kLocalData, id);
     auto ds = Node::make_dataset(id, Value::numeric(pixels.type(), shape, std::vector<unsigned char>(pixels.raw())));
-    ds->set_storage({embed_chunk(axes, shape, element_size(pixels.type())), o.gzip_level});
+    // About 512 kB per chunk with t and c by 1, as ilastik stores embedded data.
+    ds->set_storage({surgery::chunk_about(shape, element_size(pixels.type()), 512 * 1024, axes), o.gzip_level});
     ds->set_attribute("axistags", Value::string(axistags_json(axes), StringForm::VarUtf8));
     std::vector<std::string> labels;
     for (char a : axes) labels.emplace_back(1, a);
@@ -157,9 +138,7 @@ EditReport embed(const std::string& project, const EmbedOptions& o, const SaveOp
 
 EditReport extract(const std::string& project, const ExtractOptions& o, const SaveOptions& save) {
   EditReport report;
-  const Project p = read_project(project);
-  Diagnostics ignored;
-  IlpTree tree = load_tree(project, ReadOptions{}, ignored);
+  auto [p, tree] = surgery::open_for_edit(project);
   const fs::path project_dir = fs::path(p.directory);
   const fs::path out_dir = o.directory.empty() ? project_dir / (fs::path(project).stem().string() + "_data")
                                                : fs::absolute(o.directory).lexically_normal();
@@ -189,7 +168,7 @@ EditReport extract(const std::string& project, const ExtractOptions& o, const Sa
         auto f = hdf5::File::create(tmp.string());
         const Value v = ds->value();
         std::vector<std::uint64_t> chunk = ds->storage().chunk;
-        if (chunk.size() != v.shape().size()) chunk = embed_chunk(raw.axes, v.shape(), element_size(v.type()));
+        if (chunk.size() != v.shape().size()) chunk = surgery::chunk_about(v.shape(), element_size(v.type()), 512 * 1024, raw.axes);
         auto h = hdf5::write_dataset(f.id(), "/data", v, chunk, 1);
         for (const auto& [k, a] : ds->attributes())
           if (a.type() != ValueType::Other) hdf5::write_attribute(h.id(), k, a);

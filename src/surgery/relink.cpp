@@ -151,10 +151,8 @@ Target check_target(const std::string& candidate, const std::string& project_dir
 
 EditReport relink(const std::string& project, const RelinkOptions& o, const SaveOptions& save) {
   EditReport report;
-  const Project p = read_project(project);
+  auto [p, tree] = surgery::open_for_edit(project);
   const std::string project_dir = p.directory;
-  Diagnostics ignored;
-  IlpTree tree = load_tree(project, ReadOptions{}, ignored);
   bool drop_forest = false;
   for (const auto& [index, path] : o.lanes)
     if (index >= p.lanes.size())

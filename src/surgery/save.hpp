@@ -2,15 +2,31 @@
 // Writing an edited project safely (surgery.md §2.0), shared by every surgery operation.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
+#include "ilpkit/project.hpp"
 #include "ilpkit/surgery.hpp"
 #include "ilpkit/tree.hpp"
 
 namespace ilpkit::surgery {
 
+/// A project opened for an edit: the checked model to decide with, and the raw tree (not
+/// migrated, so the rest of the file stays as it was) to change.
+struct Opened {
+  Project project;
+  IlpTree tree;
+};
+Opened open_for_edit(const std::string& path);
+
 /// Writes `tree` as SaveOptions says and fills report.written / report.backup. The new file is
 /// complete before anything is renamed; a failure leaves the original (and any output) as it was.
 void save_project(const IlpTree& tree, const std::string& project, const SaveOptions& save, EditReport& report);
+
+/// A chunk shape of about `target_bytes`: axes named t or c in `axes` get 1, then the largest
+/// extent is halved until the chunk fits.
+std::vector<std::uint64_t> chunk_about(const std::vector<std::uint64_t>& shape, std::size_t element_bytes,
+                                       std::uint64_t target_bytes, const std::string& axes = "");
 
 }  // namespace ilpkit::surgery

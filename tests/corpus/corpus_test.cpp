@@ -316,3 +316,35 @@ TEST(Corpus, EmbedAndExtractKeepExports) {
     fs::remove_all(alone);
   }
 }
+
+// surgery.md §2.7, verified with ilastik 1.4.2 on gzip-repacked projects: compacted copies of
+// c10 (embedded data, compressed where it pays) and c01 export as ilastik did, and validate
+// finds nothing new.
+TEST(Corpus, CompactKeepsExports) {
+  REQUIRE_CORPUS();
+  for (const char* name : {"c10_embedded_raw_2cls", "c01_2d_u8_coins_2cls_default"}) {
+    SCOPED_TRACE(name);
+    const fs::path src = corpus_root() / "ilastik" / name;
+    if (!fs::exists(src)) continue;
+    const fs::path dir = scratch_dir(std::string("compact-") + name);
+    fs::copy_file(src / "project.ilp", dir / "project.ilp");
+    fs::create_directory_symlink(src / "data", dir / "data");
+    CompactOptions o;
+    o.compress = true;
+    SaveOptions save;
+    save.output = (dir / "compact.ilp").string();
+    ASSERT_TRUE(compact((dir / "project.ilp").string(), o, save).changed);
+    for (const auto& f : validate_project(save.output)) EXPECT_NE(f.level, FindingLevel::Error) << f.code;
+    const Project p = read_project(save.output);
+    const auto& raw = *p.lanes.front().raw;
+    ASSERT_TRUE(raw.found);
+    const std::string input = raw.location == DataLocation::ProjectInternal ? save.output + raw.internal_path
+                                                                            : raw.file_path + raw.internal_path;
+    const auto meta = json::parse(std::ifstream(src / "meta.json"));
+    std::string reference;
+    for (const auto& e : meta["exports"])
+      if (e["source"] == "Probabilities") reference = e["file"].get<std::string>();
+    expect_export_matches(save.output, input, src / reference, dir);
+    fs::remove_all(dir);
+  }
+}

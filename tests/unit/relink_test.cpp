@@ -12,6 +12,7 @@
 #include "ilpkit/error.hpp"
 #include "ilpkit/ilp.hpp"
 #include "ilpkit/surgery.hpp"
+#include "minimal_project.hpp"
 #include "shell.hpp"
 #include "test_paths.hpp"
 
@@ -22,21 +23,12 @@ namespace {
 
 const char* kRaw = "Input Data/infos/lane0000/Raw Data";
 
-// minimal_14.ilp in `dir`/proj with its stored path set to `stored`; tiny_raw.h5 at `data` (if given).
+// minimal_14.ilp in <dir>/proj with its stored path set to `stored`; tiny_raw.h5 under
+// <dir>/`data_subdir` (not copied when empty).
 std::string moved_project(const std::string& name, const std::string& stored, const std::string& data_subdir) {
-  const fs::path dir = test::temp_path("relink_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir / "proj");
-  if (!data_subdir.empty()) {
-    fs::create_directories(dir / data_subdir);
-    fs::copy_file(test::testdata("tiny_raw.h5"), dir / data_subdir / "tiny_raw.h5");
-  }
-  Diagnostics d;
-  IlpTree tree = load_tree(test::testdata("minimal_14.ilp"), ReadOptions{}, d);
-  tree.root->find(std::string(kRaw) + "/filePath")->set_value(Value::string(stored));
-  const std::string out = (dir / "proj" / "project.ilp").string();
-  write_tree(tree, out);
-  return out;
+  return test::minimal_project_copy("relink_" + name, {"proj", data_subdir, [&](IlpTree& tree) {
+                                      tree.root->find(std::string(kRaw) + "/filePath")->set_value(Value::string(stored));
+                                    }});
 }
 
 std::string bytes(const std::string& path) {

@@ -11,6 +11,7 @@
 #include "ilpkit/error.hpp"
 #include "ilpkit/ilp.hpp"
 #include "ilpkit/surgery.hpp"
+#include "minimal_project.hpp"
 #include "shell.hpp"
 #include "test_paths.hpp"
 
@@ -19,14 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string copy_minimal(const std::string& name) {
-  const fs::path dir = test::temp_path("set_features_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  fs::copy_file(test::testdata("tiny_raw.h5"), dir / "tiny_raw.h5");
-  fs::copy_file(test::testdata("minimal_14.ilp"), dir / "project.ilp");
-  return (dir / "project.ilp").string();
-}
+std::string copy_minimal(const std::string& name) { return test::minimal_project_copy("set_features_" + name); }
 
 std::string bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

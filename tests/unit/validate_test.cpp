@@ -13,6 +13,7 @@
 #include "ilpkit/error.hpp"
 #include "ilpkit/ilp.hpp"
 #include "ilpkit/surgery.hpp"
+#include "minimal_project.hpp"
 #include "shell.hpp"
 #include "test_paths.hpp"
 
@@ -23,18 +24,8 @@ namespace {
 
 const char* kRaw = "Input Data/infos/lane0000/Raw Data";
 
-// minimal_14.ilp (and its tiny_raw.h5) copied to a fresh folder, changed by `edit`.
 std::string planted(const std::string& name, const std::function<void(IlpTree&)>& edit) {
-  const fs::path dir = test::temp_path("validate_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  fs::copy_file(test::testdata("tiny_raw.h5"), dir / "tiny_raw.h5");
-  Diagnostics d;
-  IlpTree tree = load_tree(test::testdata("minimal_14.ilp"), ReadOptions{}, d);
-  edit(tree);
-  const std::string out = (dir / "project.ilp").string();
-  write_tree(tree, out);
-  return out;
+  return test::minimal_project_copy("validate_" + name, {"", ".", edit});
 }
 
 std::vector<std::string> codes(const std::string& path, const ValidateOptions& o = {}) {

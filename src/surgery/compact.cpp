@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+// `ilpkit strip` / `ilpkit compact` (surgery.md §2.7): drop what ilastik ignores or no longer
+// needs, and rewrite the file fresh (HDF5 never gives back the space of deleted or rewritten
+// objects). What stays is checked after writing: labels, forests, features, export settings and
+// lanes read back the same.
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "ilpkit/error.hpp"
+#include "ilpkit/ilp.hpp"
+#include "ilpkit/surgery.hpp"
+#include "names.hpp"
+#include "save.hpp"
+
+namespace ilpkit {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// ilastik's empty bookmark list, as 1.3+ writes it: protocol-0 pickle of [] as numpy.void.
+const char kEmptyBookmarks[] = "(lp0\n.";
+
+bool is_empty_list_pickle(const std::string& bytes) {
+  std::string b = bytes;
+  while (!b.empty() && b.back() == '\0') b.pop_back();
+  return b == "(lp0\n." || b == "(lp1\n." || b == "]." || b == std::string("\x80\x03]q\x00.", 6);
+}
+
+// Datasets of `node` and below, with their paths.
+void datasets(Node& node, const std::string& path, std::vector<std::pair<std::string, Node*>>& out) {
+  for (Node* c : node.children()) {
+    const std::string p = path + "/" + c->name();
+    if (c->is_dataset()) out.emplace_back(p, c);
+    else datasets(*c, p, out);
+  }
+}
+
+// Whether gzip level 1 shrinks the dataset's bytes by at least a tenth (blanket compression made
+// 4 of 10 corpus files bigger, surgery.md §2.7).
+bool compression_pays(const Value& v) {
+  const auto& raw = v.raw();
+  if (raw.size() < 4096) return false;
+  uLongf size = compressBound(static_cast<uLong>(raw.size()));
+  std::vector<unsigned char> out(size);
+  if (compress2(out.data(), &size, raw.data(), static_cast<uLong>(raw.size()), 1) != Z_OK) return false;
+  return size < raw.size() - raw.size() / 10;
+}
+
+bool same_forests(const std::optional<Classifier>& a, const std::optional<Classifier>& b) {
+  if (!a || !b) return !a && !b;
+  if (a->forests.size() != b->forests.size()) return false;
+  for (std::size_t f = 0; f < a->forests.size(); ++f) {
+    const auto& x = a->forests[f];
+    const auto& y = b->forests[f];
+    if (x.trees.size() != y.trees.size()) return false;
+    for (std::size_t t = 0; t < x.trees.size(); ++t)
+      if (x.trees[t].topology != y.trees[t].topology || x.trees[t].parameters != y.trees[t].parameters) return false;
+  }
+  return a->known_labels == b->known_labels;
+}
+
+}  // namespace
+
+EditReport compact(const std::string& project, const CompactOptions& o, const SaveOptions& save) {
+  EditReport report;
+  auto [before, tree] = surgery::open_for_edit(project);
+  Node& root = *tree.root;
+  bool dropped = false;
+
+  if (o.drop_legacy)
+    for (const char* legacy : {"BatchDataSelection", "Batch Inputs", "Batch Prediction Output Locations", "ProjectMetadata"})
+      if (root.remove_child(legacy)) {
+        report.notes.push_back(fmt::format("removed the legacy group /{} (ignored by ilastik)", legacy));
+        dropped = true;
+      }
+
+  // Embedded datasets no info refers to (ilastik deletes them on its next save too).
+  if (Node* local = root.find(std::string(names::kInputData) + "/" + names::kLocalData); local && o.drop_orphans) {
+    std::set<std::string> used;
+    for (const auto& lane : before.lanes)
+      for (const auto* info : {lane.raw ? &*lane.raw : nullptr, lane.mask ? &*lane.mask : nullptr})
+        if (info && info->location == DataLocation::ProjectInternal) {
+          used.insert(fs::path(info->internal_path).filename().string());
+          used.insert(info->dataset_id);
+        }
+    std::vector<std::string> orphans;
+    for (const Node* c : local->children())
+      if (!used.count(c->name())) orphans.push_back(c->name());
+    for (const auto& name : orphans) {
+      local->remove_child(name);
+      report.notes.push_back(fmt::format("removed /Input Data/local_data/{}: no lane uses it", name));
+      dropped = true;
+    }
+  }
+
+  if (Node* pc = root.child(names::kPixelClassification)) {
+    if (Node* bm = pc->child("Bookmarks"); bm && o.normalize_bookmarks) {
+      for (Node* b : bm->children()) {
+        if (!b->is_dataset()) continue;
+        const Value v = b->value();
+        const std::string bytes = v.type() == ValueType::Opaque ? v.opaque_bytes()
+                                  : v.type() == ValueType::String && v.size() == 1 ? v.text()
+                                                                                   : std::string();
+        if (!is_empty_list_pickle(bytes)) {
+          report.notes.push_back(fmt::format("warning: /PixelClassification/Bookmarks/{} holds more than an empty list; "
+                                             "left as it is (ilastik unpickles it on load)", b->name()));
+          continue;
+        }
+        if (v.type() == ValueType::Opaque && bytes == kEmptyBookmarks && b->attribute("version")) continue;
+        b->set_value(Value::opaque(kEmptyBookmarks));
+        b->set_attribute("version", Value::scalar<std::int64_t>(1));
+        report.notes.push_back(fmt::format("normalized the empty bookmark list {}", b->name()));
+        dropped = true;
+      }
+    }
+    if (o.drop_forest && pc->child(names::kClassifierForests)) {
+      pc->remove_child(names::kClassifierForests);
+      report.notes.push_back("removed the stored classifier (ilastik retrains from the labels)");
+      dropped = true;
+    }
+    if (o.classifier_only) {
+      if (!before.classifier) throw Error(ErrorKind::Usage, "--classifier-only: the project has no trained classifier to keep");
+      for (const auto& lane : before.lanes)
+        if (lane.raw && (!lane.raw->shape || lane.raw->shape_source != "info"))
+          throw Error(ErrorKind::Usage,
+                      fmt::format("--classifier-only: {} stores no shape, so ilastik could not open the project without "
+                                  "its data (E016); run `ilpkit migrate` first",
+                                  lane.group_name));
+      if (Node* sets = pc->child(names::kLabelSets))
+        for (Node* lane : sets->children())
+          for (const auto& name : [&] {
+                 std::vector<std::string> n;
+                 for (const Node* b : lane->children()) n.push_back(b->name());
+                 return n;
+               }())
+            lane->remove_child(name);
+      report.notes.push_back("removed every label block (--classifier-only): the project predicts but cannot retrain");
+      if (Node* local = root.find(std::string(names::kInputData) + "/" + names::kLocalData)) {
+        std::vector<std::string> names;
+        for (const Node* c : local->children()) names.push_back(c->name());
+        for (const auto& n : names) local->remove_child(n);
+        if (!names.empty()) report.notes.push_back("removed the embedded raw data (--classifier-only)");
+      }
+      dropped = true;
+    }
+  }
+
+  std::size_t compressed = 0;
+  if (o.compress) {
+    std::vector<std::pair<std::string, Node*>> all;
+    datasets(root, "", all);
+    for (auto& [path, node] : all) {
+      if (node->storage().gzip_level >= 0 || node->shape().empty()) continue;
+      if (node->type() == ValueType::String || node->type() == ValueType::Opaque || node->type() == ValueType::Other) continue;
+      std::uint64_t bytes = element_size(node->type());
+      for (auto d : node->shape()) bytes *= d;
+      if (bytes < 4096) continue;
+      const Value v = node->value();
+      if (!compression_pays(v)) continue;
+      node->set_storage({surgery::chunk_about(v.shape(), element_size(v.type()), 256 * 1024), 1});
+      ++compressed;
+    }
+    if (compressed) report.notes.push_back(fmt::format("{} dataset(s) compressed with gzip level 1 (where it saves a tenth or more)", compressed));
+  }
+
+  // Rewrite into a fresh file next to the target; keep it only if it changed something.
+  const std::string target = save.output.empty() ? project : save.output;
+  const fs::path trial = fs::path(target).parent_path() / fmt::format(".{}.compact-{}", fs::path(target).filename().string(), ::getpid());
+  write_tree(tree, trial.string());
+  std::error_code ec;
+  const auto old_size = fs::file_size(project, ec);
+  const auto new_size = fs::file_size(trial, ec);
+  const bool shrinks = new_size + new_size / 100 < old_size;
+  if (!dropped && !shrinks && save.output.empty()) {
+    fs::remove(trial, ec);
+    report.notes.push_back(fmt::format("nothing to drop and a rewrite would not shrink it ({} -> {} bytes); nothing written",
+                                       old_size, new_size));
+    return report;
+  }
+  fs::remove(trial, ec);
+  surgery::save_project(tree, project, save, report);
+  report.changed = true;
+  report.notes.push_back(fmt::format("{} -> {} bytes", old_size, fs::file_size(report.written, ec)));
+
+  // What stays must read back the same.
+  const Project after = read_project(report.written);
+  const bool forests_kept = o.drop_forest ? !after.classifier : same_forests(before.classifier, after.classifier);
+  bool labels_kept = true;
+  if (!o.classifier_only)
+    for (std::size_t i = 0; i < before.labels.size(); ++i)
+      if (!before.labels[i].blocks.empty() && before.labels[i].order_error.empty())
+        labels_kept &= i < after.labels.size() && decode_labels(after, i).data == decode_labels(before, i).data;
+  const bool features_kept = (before.features.has_value() == after.features.has_value()) &&
+                             (!before.features || (before.features->ids == after.features->ids &&
+                                                   before.features->scales == after.features->scales &&
+                                                   before.features->matrix == after.features->matrix));
+  if (!forests_kept || !labels_kept || !features_kept || before.lanes.size() != after.lanes.size())
+    throw Error(ErrorKind::Internal, fmt::format("{}: the rewritten project reads back differently ({}{}{})", report.written,
+                                                 forests_kept ? "" : "forests ", labels_kept ? "" : "labels ",
+                                                 features_kept ? "" : "features"));
+  return report;
+}
+
+}  // namespace ilpkit
