@@ -124,4 +124,14 @@ struct CompactOptions {
 };
 EditReport compact(const std::string& project, const CompactOptions& options = {}, const SaveOptions& save = {});
 
+/// `ilpkit labels export`: lane `lane`'s labels as a dense uint8 image in the lane's internal
+/// axis order with c = 1 (0 = unlabelled, k = label k): HDF5 dataset "labels" with axistags, or
+/// a (multipage) TIFF for .tif/.tiff names. Returns the file written.
+std::string export_labels(const std::string& project, std::size_t lane, const std::string& output);
+
+/// `ilpkit labels import`: replaces lane `lane`'s labels by a label image of the lane's extents
+/// (any format ilpkit reads; values 0-255), stored as ilastik stores label blocks for the
+/// project's version; adds label names for new values and removes the now stale classifier.
+EditReport import_labels(const std::string& project, std::size_t lane, const std::string& image, const SaveOptions& save = {});
+
 }  // namespace ilpkit

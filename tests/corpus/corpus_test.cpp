@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "corpus.hpp"
@@ -345,6 +346,45 @@ TEST(Corpus, CompactKeepsExports) {
     for (const auto& e : meta["exports"])
       if (e["source"] == "Probabilities") reference = e["file"].get<std::string>();
     expect_export_matches(save.output, input, src / reference, dir);
+    fs::remove_all(dir);
+  }
+}
+
+// Labels out and back in on ilastik-made projects of both block layouts (1.4.2: internal order
+// with axistags; 1.3.3post3: the data's original order) and in 3-D: an edited label image (one
+// pixel added per lane) imports as exactly that image, and validate finds no error.
+TEST(Corpus, LabelsExportAndImportRoundTrip) {
+  REQUIRE_CORPUS();
+  for (const char* name : {"c05_3d_u8_nuclei_2cls", "c16_v133_2d_u8_coins_2cls", "c09_two_lanes_2cls"}) {
+    SCOPED_TRACE(name);
+    const fs::path src = corpus_root() / "ilastik" / name;
+    if (!fs::exists(src)) continue;
+    const fs::path dir = scratch_dir(std::string("labels-") + name);
+    fs::copy_file(src / "project.ilp", dir / "project.ilp");
+    fs::create_directory_symlink(src / "data", dir / "data");
+    const std::string project = (dir / "project.ilp").string();
+    const Project before = read_project(project);
+    for (std::size_t lane = 0; lane < before.lanes.size(); ++lane) {
+      const std::string out = (dir / fmt::format("lane{}.h5", lane)).string();
+      export_labels(project, lane, out);
+      LabelVolume v = decode_labels(read_project(project), lane);
+      EXPECT_EQ(open_image(out + "/labels")->info().shape, v.shape);
+      // One more labelled pixel, where there was none.
+      const auto hole = std::find(v.data.begin(), v.data.end(), 0);
+      ASSERT_NE(hole, v.data.end());
+      *hole = 1;
+      {
+        auto f = hdf5::File::open_read_write(out);
+        std::vector<std::uint64_t> shape(v.shape.begin(), v.shape.end());
+        H5Ldelete(f.id(), "/labels", H5P_DEFAULT);
+        hdf5::write_dataset(f.id(), "/labels", Value::numeric(ValueType::UInt8, shape, std::vector<unsigned char>(v.data.begin(), v.data.end())));
+      }
+      ASSERT_TRUE(import_labels(project, lane, out + "/labels").changed);
+      EXPECT_EQ(decode_labels(read_project(project), lane).data, v.data);
+    }
+    const Project after = read_project(project);
+    EXPECT_EQ(after.ilastik_version, before.ilastik_version);
+    for (const auto& f : validate_project(project)) EXPECT_NE(f.level, FindingLevel::Error) << f.code << " " << f.message;
     fs::remove_all(dir);
   }
 }
