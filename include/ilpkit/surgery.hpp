@@ -124,6 +124,21 @@ struct CompactOptions {
 };
 EditReport compact(const std::string& project, const CompactOptions& options = {}, const SaveOptions& save = {});
 
+/// `ilpkit migrate` (surgery.md §1.4): 0.6, 1.0-1.3.x and 1.3.3post2-1.4.0b7 projects to the
+/// >= 1.4.0b8 layout ilastik 1.4.2 reads without its label-order guesses: version 1.4.2, Role
+/// Names, dataset infos completed (class, axistags, shape, nickname, ...), label blocks rewritten
+/// in the internal order with axistags from the true labels, a factory 1.4.2 can read,
+/// known_labels and pickled_type, StorageVersions. Forest groups are never touched. The dense
+/// labels per lane and the forests are compared after writing. Refuses 0.5 files
+/// (E_UNSUPPORTED_05), undecidable label orders (E_LABEL_ORDER) and lanes without data or shape
+/// unless `infer_shape` (E_NO_SHAPE).
+struct MigrateOptions {
+  std::string target = "1.4";
+  bool infer_shape = false;  ///< store the lower bound the label blocks give when data and shape are missing
+  bool drop_legacy = false;
+};
+EditReport migrate(const std::string& project, const MigrateOptions& options = {}, const SaveOptions& save = {});
+
 /// `ilpkit labels export`: lane `lane`'s labels as a dense uint8 image in the lane's internal
 /// axis order with c = 1 (0 = unlabelled, k = label k): HDF5 dataset "labels" with axistags, or
 /// a (multipage) TIFF for .tif/.tiff names. Returns the file written.

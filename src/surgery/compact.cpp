@@ -24,15 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// ilastik's empty bookmark list, as 1.3+ writes it: protocol-0 pickle of [] as numpy.void.
-const char kEmptyBookmarks[] = "(lp0\n.";
-
-bool is_empty_list_pickle(const std::string& bytes) {
-  std::string b = bytes;
-  while (!b.empty() && b.back() == '\0') b.pop_back();
-  return b == "(lp0\n." || b == "(lp1\n." || b == "]." || b == std::string("\x80\x03]q\x00.", 6);
-}
-
 // Datasets of `node` and below, with their paths.
 void datasets(Node& node, const std::string& path, std::vector<std::pair<std::string, Node*>>& out) {
   for (Node* c : node.children()) {
@@ -51,19 +42,6 @@ bool compression_pays(const Value& v) {
   std::vector<unsigned char> out(size);
   if (compress2(out.data(), &size, raw.data(), static_cast<uLong>(raw.size()), 1) != Z_OK) return false;
   return size < raw.size() - raw.size() / 10;
-}
-
-bool same_forests(const std::optional<Classifier>& a, const std::optional<Classifier>& b) {
-  if (!a || !b) return !a && !b;
-  if (a->forests.size() != b->forests.size()) return false;
-  for (std::size_t f = 0; f < a->forests.size(); ++f) {
-    const auto& x = a->forests[f];
-    const auto& y = b->forests[f];
-    if (x.trees.size() != y.trees.size()) return false;
-    for (std::size_t t = 0; t < x.trees.size(); ++t)
-      if (x.trees[t].topology != y.trees[t].topology || x.trees[t].parameters != y.trees[t].parameters) return false;
-  }
-  return a->known_labels == b->known_labels;
 }
 
 }  // namespace
@@ -101,25 +79,7 @@ EditReport compact(const std::string& project, const CompactOptions& o, const Sa
   }
 
   if (Node* pc = root.child(names::kPixelClassification)) {
-    if (Node* bm = pc->child("Bookmarks"); bm && o.normalize_bookmarks) {
-      for (Node* b : bm->children()) {
-        if (!b->is_dataset()) continue;
-        const Value v = b->value();
-        const std::string bytes = v.type() == ValueType::Opaque ? v.opaque_bytes()
-                                  : v.type() == ValueType::String && v.size() == 1 ? v.text()
-                                                                                   : std::string();
-        if (!is_empty_list_pickle(bytes)) {
-          report.notes.push_back(fmt::format("warning: /PixelClassification/Bookmarks/{} holds more than an empty list; "
-                                             "left as it is (ilastik unpickles it on load)", b->name()));
-          continue;
-        }
-        if (v.type() == ValueType::Opaque && bytes == kEmptyBookmarks && b->attribute("version")) continue;
-        b->set_value(Value::opaque(kEmptyBookmarks));
-        b->set_attribute("version", Value::scalar<std::int64_t>(1));
-        report.notes.push_back(fmt::format("normalized the empty bookmark list {}", b->name()));
-        dropped = true;
-      }
-    }
+    if (o.normalize_bookmarks) dropped |= surgery::normalize_empty_bookmarks(tree, report.notes);
     if (o.drop_forest && pc->child(names::kClassifierForests)) {
       pc->remove_child(names::kClassifierForests);
       report.notes.push_back("removed the stored classifier (ilastik retrains from the labels)");
@@ -191,7 +151,7 @@ EditReport compact(const std::string& project, const CompactOptions& o, const Sa
 
   // What stays must read back the same.
   const Project after = read_project(report.written);
-  const bool forests_kept = o.drop_forest ? !after.classifier : same_forests(before.classifier, after.classifier);
+  const bool forests_kept = o.drop_forest ? !after.classifier : surgery::same_forests(before.classifier, after.classifier);
   bool labels_kept = true;
   if (!o.classifier_only)
     for (std::size_t i = 0; i < before.labels.size(); ++i)

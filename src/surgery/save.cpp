@@ -64,4 +64,53 @@ std::vector<std::uint64_t> chunk_about(const std::vector<std::uint64_t>& shape, 
   return c;
 }
 
+namespace {
+
+bool is_empty_list_pickle(std::string b) {
+  while (!b.empty() && b.back() == '\0') b.pop_back();
+  return b == "(lp0\n." || b == "(lp1\n." || b == "]." || b == std::string("\x80\x03]q\x00.", 6);
+}
+
+}  // namespace
+
+bool normalize_empty_bookmarks(IlpTree& tree, std::vector<std::string>& notes) {
+  static const std::string kEmpty = "(lp0\n.";  // protocol-0 pickle of [] as numpy.void, with version 1
+  Node* bm = tree.root->find("PixelClassification/Bookmarks");
+  if (!bm) return false;
+  bool changed = false;
+  for (Node* b : bm->children()) {
+    if (!b->is_dataset()) continue;
+    const Value v = b->value();
+    const std::string bytes = v.type() == ValueType::Opaque                     ? v.opaque_bytes()
+                              : v.type() == ValueType::String && v.size() == 1 ? v.text()
+                                                                               : std::string();
+    if (!is_empty_list_pickle(bytes)) {
+      notes.push_back(fmt::format("warning: /PixelClassification/Bookmarks/{} holds more than an empty list; left as it "
+                                  "is (ilastik unpickles it on load)",
+                                  b->name()));
+      continue;
+    }
+    if (v.type() == ValueType::Opaque && bytes == kEmpty && b->attribute("version")) continue;
+    b->set_value(Value::opaque(kEmpty));
+    b->set_attribute("version", Value::scalar<std::int64_t>(1));
+    notes.push_back(fmt::format("normalized the empty bookmark list {}", b->name()));
+    changed = true;
+  }
+  return changed;
+}
+
+bool same_forests(const std::optional<Classifier>& a, const std::optional<Classifier>& b) {
+  if (!a || !b) return !a && !b;
+  if (a->forests.size() != b->forests.size()) return false;
+  for (std::size_t f = 0; f < a->forests.size(); ++f) {
+    const auto& x = a->forests[f];
+    const auto& y = b->forests[f];
+    if (x.trees.size() != y.trees.size()) return false;
+    for (std::size_t t = 0; t < x.trees.size(); ++t)
+      if (x.trees[t].topology != y.trees[t].topology || x.trees[t].parameters != y.trees[t].parameters) return false;
+  }
+  return a->known_labels == b->known_labels;
+}
+
+
 }  // namespace ilpkit::surgery

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,5 +29,12 @@ void save_project(const IlpTree& tree, const std::string& project, const SaveOpt
 /// extent is halved until the chunk fits.
 std::vector<std::uint64_t> chunk_about(const std::vector<std::uint64_t>& shape, std::size_t element_bytes,
                                        std::uint64_t target_bytes, const std::string& axes = "");
+
+/// Writes every empty bookmark list (ilastik's older forms included) the way ilastik 1.3+ does;
+/// other bookmarks are left and warned about in `notes`. True if anything changed.
+bool normalize_empty_bookmarks(IlpTree& tree, std::vector<std::string>& notes);
+
+/// Whether two classifiers hold the same forests, tree for tree and value for value.
+bool same_forests(const std::optional<Classifier>& a, const std::optional<Classifier>& b);
 
 }  // namespace ilpkit::surgery

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+// `ilpkit migrate` (surgery.md §1.4, §2.6): older projects to the >= 1.4.0b8 layout. The true
+// labels come from ilpkit's reader (blocks placed by the order the saving version wrote, checked
+// against the blocks); everything else is added where missing, never changed where present. The
+// forest groups are never touched. After writing, the dense labels per lane and the forests are
+// read back and compared with the original.
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "ilpkit/axes.hpp"
+#include "ilpkit/compat/ilastik_version.hpp"
+#include "ilpkit/compat/migrations.hpp"
+#include "ilpkit/error.hpp"
+#include "ilpkit/ilp.hpp"
+#include "ilpkit/surgery.hpp"
+#include "label_blocks.hpp"
+#include "names.hpp"
+#include "save.hpp"
+
+namespace ilpkit {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Adds `name` = `value` to `group` when absent; true if added.
+bool add_missing(Node& group, const char* name, Value value) {
+  if (group.child(name)) return false;
+  group.add_child(Node::make_dataset(name, std::move(value)));
+  return true;
+}
+
+}  // namespace
+
+EditReport migrate(const std::string& project, const MigrateOptions& o, const SaveOptions& save) {
+  if (o.target != "1.4") throw Error(ErrorKind::Unsupported, fmt::format("--target {}: only 1.4 is written by this version", o.target));
+  EditReport report;
+  Diagnostics notes;
+  IlpTree tree = load_tree(project, ReadOptions{}, notes);
+  if (compat::is_ilastik_05_layout(tree))
+    throw Error(ErrorKind::Unsupported, "E_UNSUPPORTED_05: an ilastik 0.5 project is another format; its conversion "
+                                        "(surgery.md §2.6.1) is not implemented yet");
+  const Project p = read_project(project);  // refuses other workflows and unreadable content
+  const auto version = compat::IlastikVersion::parse(p.ilastik_version);
+  for (const auto& ll : p.labels)
+    if (!ll.blocks.empty() && !ll.order_error.empty())
+      throw Error(ErrorKind::Format, fmt::format("E_LABEL_ORDER: {}: {}", ll.group_name, ll.order_error));
+  for (const auto& lane : p.lanes)
+    if (lane.raw && lane.raw->shape_source == "label blocks (lower bound)" && !o.infer_shape)
+      throw Error(ErrorKind::Usage, fmt::format("E_NO_SHAPE: {}: the data is unreachable and no shape is stored; relink "
+                                                "the data first, or give --infer-shape to store the lower bound the "
+                                                "labels give ({})",
+                                                lane.group_name, fmt::join(*lane.raw->shape, ", ")));
+
+  // The reader's own repairs (float version, lanes without roles, workflow name, axisorder).
+  for (const auto& m : compat::migrate(tree, notes)) report.notes.push_back("applied " + m);
+  Node& root = *tree.root;
+
+  // Dataset infos: what 1.4.2 needs and older versions did not write.
+  Node& input = root.require_group(names::kInputData);
+  if (const Node* roles = input.child(names::kRoleNames); !roles || roles->value().size() < 2) {
+    input.add_child(Node::make_dataset(names::kRoleNames, Value::strings({names::kRawData, names::kPredictionMask}, {2})));
+    report.notes.push_back("Role Names set to [Raw Data, Prediction Mask]");
+  }
+  for (const Lane& lane : p.lanes) {
+    Node& lane_group = input.require_group(names::kInfos).require_group(lane.group_name);
+    lane_group.require_group(names::kPredictionMask);
+    if (!lane.raw) continue;
+    const DatasetInfo& raw = *lane.raw;
+    Node& info = lane_group.require_group(names::kRawData);
+    std::vector<std::string> added;
+    std::string cls = raw.location == DataLocation::ProjectInternal ? "ProjectInternalDatasetInfo"
+                      : raw.location == DataLocation::Url           ? "UrlDatasetInfo"
+                      : fs::path(raw.stored_path).is_absolute()    ? "FilesystemDatasetInfo"
+                                                                    : "RelativeFilesystemDatasetInfo";
+    if (add_missing(info, names::kInfoClass, Value::string(cls))) added.push_back("__class__");
+    if (!raw.axes.empty() && add_missing(info, names::kAxistags, Value::string(axistags_json(raw.axes))))
+      added.push_back("axistags");
+    if (raw.shape && add_missing(info, names::kShape, Value::from_vector(std::vector<std::int64_t>(raw.shape->begin(), raw.shape->end()),
+                                                                       {raw.shape->size()}))) {
+      added.push_back(raw.shape_source == "label blocks (lower bound)" ? "shape (inferred from the labels)" : "shape");
+    }
+    if (add_missing(info, names::kNickname, Value::string(raw.nickname))) added.push_back("nickname");
+    if (add_missing(info, names::kAllowLabels, Value::bools({true}))) added.push_back("allowLabels");
+    if (raw.location == DataLocation::ProjectInternal && !raw.internal_path.empty()) {
+      if (add_missing(info, names::kInnerPath, Value::string(raw.internal_path))) added.push_back("inner_path");
+      if (add_missing(info, "fromstack", Value::bools({false}))) added.push_back("fromstack");
+    }
+    if (!added.empty()) report.notes.push_back(fmt::format("{}: added {}", lane.group_name, fmt::join(added, ", ")));
+    if (!raw.shape && !raw.found)
+      report.notes.push_back(fmt::format("warning: {} has neither its data nor a shape nor labels to infer one from; ilastik "
+                                         "1.4.2 cannot open the project until it is relinked (`ilpkit relink`)",
+                                         lane.group_name));
+  }
+
+  // Label blocks in the internal order, tagged, from the true dense labels.
+  std::vector<std::vector<std::uint8_t>> truth(p.lanes.size());
+  for (std::size_t i = 0; i < p.labels.size() && i < p.lanes.size(); ++i) {
+    const LaneLabels& ll = p.labels[i];
+    if (ll.blocks.empty()) continue;
+    const bool already = ll.order_basis == "axistags attribute" && ll.stored_axes == p.lanes[i].internal_axes &&
+                         version >= compat::version("1.4.0b8");
+    const LabelVolume v = decode_labels(p, i);
+    truth[i] = v.data;
+    if (already) continue;
+    const auto [blocks, labelled] = surgery::write_label_blocks(tree, ll.group_name, v.data, v.axes, v.shape, v.axes, true);
+    report.notes.push_back(fmt::format("{}: {} block(s) in '{}' ({}) rewritten as {} block(s) in '{}' with axistags ({} labelled pixels)",
+                                       ll.group_name, ll.blocks.size(), ll.stored_axes, ll.order_basis, blocks, v.axes, labelled));
+  }
+
+  // Classifier: factory readable by 1.4.2, the ClassifierForests datasets it expects.
+  Node& pc = root.require_group(names::kPixelClassification);
+  if (p.classifier && !p.classifier->forests.empty()) {
+    Node& forests = pc.require_group(names::kClassifierForests);
+    if (add_missing(forests, names::kKnownLabels,
+                    Value::from_vector(p.classifier->known_labels, {p.classifier->known_labels.size()})))
+      report.notes.push_back("ClassifierForests/known_labels added");
+    if (add_missing(forests, names::kPickledType,
+                    Value::string("clazyflow.classifiers.parallelVigraRfLazyflowClassifier\nParallelVigraRfLazyflowClassifier\np0\n.")))
+      report.notes.push_back("ClassifierForests/pickled_type added");
+  }
+  if ((p.factory.stored && p.factory.python2_pickle) || (!p.factory.stored && p.classifier)) {
+    ClassifierFactory f = p.factory;
+    if (!p.factory.stored) {
+      f.num_trees = static_cast<int>(p.classifier->tree_count());
+      f.num_forests = static_cast<int>(p.classifier->forests.size());
+    }
+    f.variable_importance_path.reset();
+    pc.add_child(Node::make_dataset(names::kClassifierFactory, Value::string(factory_pickle(f))));
+    report.notes.push_back(fmt::format("ClassifierFactory {} ({} trees, {} forests) in the Python 3 form 1.4.2 reads",
+                                       p.factory.stored ? "re-encoded" : "written", f.num_trees, f.num_forests));
+  }
+  surgery::normalize_empty_bookmarks(tree, report.notes);
+
+  // StorageVersion in every applet group with content (ilastik ignores groups without it).
+  for (const auto& [group, storage] : std::vector<std::pair<const char*, const char*>>{
+           {names::kInputData, "0.2"}, {names::kFeatureSelections, "0.1"}, {names::kPixelClassification, "0.1"},
+           {names::kPredictionExport, "0.1"}}) {
+    Node* g = root.child(group);
+    if (g && !g->children().empty() && add_missing(*g, names::kStorageVersion, Value::string(storage)))
+      report.notes.push_back(fmt::format("/{}: StorageVersion {} added", group, storage));
+  }
+  if (o.drop_legacy)
+    for (const char* legacy : {"BatchDataSelection", "Batch Inputs", "Batch Prediction Output Locations", "ProjectMetadata"})
+      if (root.remove_child(legacy)) report.notes.push_back(fmt::format("removed the legacy group /{}", legacy));
+
+  const bool edits = std::any_of(report.notes.begin(), report.notes.end(),
+                                 [](const std::string& n) { return n.rfind("warning:", 0) != 0; });
+  if (!edits && version >= compat::version("1.4.0b8")) {
+    report.notes.push_back(fmt::format("already in the >= 1.4.0b8 layout ({}); nothing written", p.ilastik_version));
+    return report;
+  }
+  root.add_child(Node::make_dataset(names::kIlastikVersion, Value::string("1.4.2")));
+  report.notes.push_back(fmt::format("ilastikVersion {} -> 1.4.2", p.ilastik_version));
+  surgery::save_project(tree, project, save, report);
+  report.changed = true;
+
+  // The invariants: the same labels per lane, the same forests.
+  const Project after = read_project(report.written);
+  for (std::size_t i = 0; i < truth.size(); ++i)
+    if (!truth[i].empty() && decode_labels(after, i).data != truth[i])
+      throw Error(ErrorKind::Internal, fmt::format("{}: lane {}'s labels read back differently", report.written, i));
+  if (!surgery::same_forests(p.classifier, after.classifier))
+    throw Error(ErrorKind::Internal, fmt::format("{}: the forests read back differently", report.written));
+  return report;
+}
+
+}  // namespace ilpkit
