@@ -26,8 +26,7 @@ void add_compact(CLI::App& app, const char* name, const char* help, bool compres
   cmd->add_flag("--classifier-only", a->options.classifier_only,
                 "Remove label blocks and embedded raw data, keep the classifier: a small project that predicts on "
                 "compute nodes but cannot retrain");
-  cmd->add_option("-o,--output", a->save.output, "Write the result here instead of replacing the project");
-  cmd->add_flag("--no-backup", a->no_backup, "When replacing the project, do not keep PROJECT.bak");
+  add_edit_options(cmd, a->save.output, a->no_backup);
   cmd->callback([a] {
     a->options.drop_legacy = !a->keep_legacy;
     a->save.backup = !a->no_backup;

@@ -19,8 +19,7 @@ struct EmbedArgs {
 
 void add_save_options(CLI::App* cmd, const std::shared_ptr<EmbedArgs>& a) {
   cmd->add_option("project", a->project, "The .ilp project file")->required();
-  cmd->add_option("-o,--output", a->save.output, "Write the result here instead of replacing the project");
-  cmd->add_flag("--no-backup", a->no_backup, "When replacing the project, do not keep PROJECT.bak");
+  add_edit_options(cmd, a->save.output, a->no_backup);
 }
 
 }  // namespace

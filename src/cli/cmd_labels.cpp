@@ -37,8 +37,7 @@ void register_labels(CLI::App& app) {
   im->add_option("project", i->project, "The .ilp project file")->required();
   im->add_option("image", i->file, "The label image (HDF5 file.h5/dataset, TIFF, PNG or .npy)")->required();
   im->add_option("--lane", i->lane, "Lane (0-based)")->capture_default_str();
-  im->add_option("-o,--output", i->save.output, "Write the result here instead of replacing the project");
-  im->add_flag("--no-backup", i->no_backup, "When replacing the project, do not keep PROJECT.bak");
+  add_edit_options(im, i->save.output, i->no_backup);
   im->callback([i] {
     i->save.backup = !i->no_backup;
     print_edit_report(import_labels(i->project, i->lane, i->file, i->save));

@@ -31,8 +31,7 @@ void register_migrate(CLI::App& app) {
   cmd->add_flag("--infer-shape", a->options.infer_shape,
                 "For lanes whose data is missing and that store no shape, store the lower bound the labels give");
   cmd->add_flag("--drop-legacy", a->options.drop_legacy, "Also remove legacy groups (BatchDataSelection, ...)");
-  cmd->add_option("-o,--output", a->save.output, "Write the result here instead of replacing the project");
-  cmd->add_flag("--no-backup", a->no_backup, "When replacing the project, do not keep PROJECT.bak");
+  add_edit_options(cmd, a->save.output, a->no_backup);
   cmd->callback([a] {
     a->save.backup = !a->no_backup;
     print_edit_report(migrate(a->project, a->options, a->save));

@@ -45,8 +45,7 @@ void register_relink(CLI::App& app) {
   cmd->add_flag("--absolute", a->absolute, "Write every path absolute");
   cmd->add_flag("--keep-forest", a->options.keep_forest, "Keep the classifier even when the new data has another size");
   cmd->add_flag("--export-template", a->options.export_template, "Apply the --map rules to the stored export path too");
-  cmd->add_option("-o,--output", a->save.output, "Write the result here instead of replacing the project");
-  cmd->add_flag("--no-backup", a->no_backup, "When replacing the project, do not keep PROJECT.bak");
+  add_edit_options(cmd, a->save.output, a->no_backup);
   cmd->callback([a] {
     if (a->relative && a->absolute) throw Error(ErrorKind::Usage, "--relative and --absolute exclude each other");
     a->options.style = a->relative   ? RelinkOptions::Style::Relative

@@ -107,8 +107,7 @@ void register_set_features(CLI::App& app) {
   cmd->add_option("--2d", a->in_2d,
                   "Scales computed in 2-D: all, none or a comma-separated list (default: all for 2-D data, none for 3-D)");
   cmd->add_option("--from", a->from, "Copy the selection of another project");
-  cmd->add_option("-o,--output", a->save.output, "Write the result here instead of replacing the project");
-  cmd->add_flag("--no-backup", a->no_backup, "When replacing the project, do not keep PROJECT.bak");
+  add_edit_options(cmd, a->save.output, a->no_backup);
   cmd->callback([a] {
     a->save.backup = !a->no_backup;
     const EditReport r = set_features(a->project, choices_from(*a), a->save);

@@ -47,6 +47,9 @@ namespace ilpkit::cli {
 /// A surgery command's notes and what it wrote, one "ilpkit: ..." line each.
 void print_edit_report(const EditReport& report);
 
+/// The -o/--output and --no-backup options of every command that edits a project.
+void add_edit_options(CLI::App* cmd, std::string& output, bool& no_backup);
+
 /// The exit code a subcommand asks for when it completes without an exception (validate's
 /// findings); kExitOk unless set.
 int& completed_exit_code();
