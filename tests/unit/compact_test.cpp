@@ -102,3 +102,29 @@ TEST(Compact, ClassifierOnlyStillPredicts) {
   compact(p, drop);
   EXPECT_FALSE(read_project(p).classifier);
 }
+
+// A write that fails half way (a per-file size limit standing in for a full disk or a killed
+// process) leaves the project exactly as it was and no temporary file behind, in place or with -o.
+TEST(Compact, AFailedWriteLeavesTheOriginalIntact) {
+  const std::string p = test::minimal_project_copy("compact_interrupted", {"", ".", [](IlpTree& tree) {
+    // 4 MB of incompressible-ish values in an unknown group (kept by strip).
+    std::vector<unsigned char> noise(4 << 20);
+    std::uint32_t x = 12345;
+    for (auto& b : noise) b = static_cast<unsigned char>((x = x * 1664525u + 1013904223u) >> 24);
+    tree.root->require_group("Extra").add_child(Node::make_dataset("noise", Value::numeric(ValueType::UInt8, {noise.size()}, noise)));
+    tree.root->require_group("ProjectMetadata");  // something to strip
+  }});
+  const fs::path dir = fs::path(p).parent_path();
+  const std::string original = bytes(p);
+  for (const std::string& extra : {std::string(), " -o " + test::shell_quote((dir / "out.ilp").string())}) {
+    const std::string cmd = "sh -c \"trap '' XFSZ; ulimit -f 2048; exec " + std::string(ILPKIT_EXE) + " strip " +
+                            test::shell_quote(p) + extra + "\"";
+    EXPECT_NE(test::run_exit_code(cmd), 0) << cmd;
+    EXPECT_EQ(bytes(p), original) << extra;
+    EXPECT_FALSE(fs::exists(dir / "out.ilp"));
+    for (const auto& e : fs::directory_iterator(dir)) {
+      const std::string name = e.path().filename().string();
+      EXPECT_TRUE(name == "project.ilp" || name == "tiny_raw.h5") << "left behind: " << name;
+    }
+  }
+}
