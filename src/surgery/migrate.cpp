@@ -6,6 +6,7 @@
 // read back and compared with the original.
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -13,6 +14,8 @@
 #include "ilpkit/compat/ilastik_version.hpp"
 #include "ilpkit/compat/migrations.hpp"
 #include "ilpkit/error.hpp"
+#include "ilpkit/feature_engine.hpp"
+#include "ilpkit/features.hpp"
 #include "ilpkit/ilp.hpp"
 #include "ilpkit/surgery.hpp"
 #include "label_blocks.hpp"
@@ -30,6 +33,56 @@ bool add_missing(Node& group, const char* name, Value value) {
   if (group.child(name)) return false;
   group.add_child(Node::make_dataset(name, std::move(value)));
   return true;
+}
+
+// surgery.md §1.4 step 6: a selection rebuilt from the forest's channel names ("Gaussian
+// Smoothing (σ=0.3) in 2D [1]"): every (feature, σ, in 2D) named, on ilastik's default ids and
+// scales plus any other σ. Accepted only if it regenerates exactly the stored names.
+std::optional<FeatureSelection> selection_from_names(const std::vector<std::string>& names, const ImageGeometry& image) {
+  FeatureSelection s;
+  s.ids = default_feature_ids();
+  s.scales = default_scales();
+  struct Pick {
+    std::size_t id;
+    double scale;
+    bool in_2d;
+  };
+  std::vector<Pick> picks;
+  bool any_2d = false;
+  for (const auto& name : names) {
+    const auto open = name.find(" (σ=");
+    const auto close = open == std::string::npos ? std::string::npos : name.find(')', open);
+    if (close == std::string::npos) return std::nullopt;
+    const std::string display = name.substr(0, open);
+    const auto id = std::find_if(s.ids.begin(), s.ids.end(),
+                                 [&](const std::string& i) { return display_name(feature_kind(i)) == display; });
+    if (id == s.ids.end()) return std::nullopt;
+    double scale = 0;
+    try {
+      scale = std::stod(name.substr(open + 5, close - open - 5));
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    const bool in_2d = name.compare(close + 1, 6, " in 2D") == 0;
+    any_2d |= in_2d;
+    picks.push_back({static_cast<std::size_t>(id - s.ids.begin()), scale, in_2d});
+    if (std::find(s.scales.begin(), s.scales.end(), scale) == s.scales.end())
+      s.scales.insert(std::upper_bound(s.scales.begin(), s.scales.end(), scale), scale);
+  }
+  s.matrix.assign(s.ids.size(), std::vector<bool>(s.scales.size(), false));
+  s.compute_in_2d.assign(s.scales.size(), false);
+  s.compute_in_2d_stored = any_2d;
+  for (const auto& pick : picks) {
+    const auto j = static_cast<std::size_t>(std::find(s.scales.begin(), s.scales.end(), pick.scale) - s.scales.begin());
+    s.matrix[pick.id][j] = true;
+    s.compute_in_2d[j] = pick.in_2d;
+  }
+  try {
+    check_feature_names(feature_channels(s, image), names, !s.compute_in_2d_stored);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  return s;
 }
 
 }  // namespace
@@ -131,6 +184,31 @@ EditReport migrate(const std::string& project, const MigrateOptions& o, const Sa
     pc.add_child(Node::make_dataset(names::kClassifierFactory, Value::string(factory_pickle(f))));
     report.notes.push_back(fmt::format("ClassifierFactory {} ({} trees, {} forests) in the Python 3 form 1.4.2 reads",
                                        p.factory.stored ? "re-encoded" : "written", f.num_trees, f.num_forests));
+  }
+  // An empty feature selection beside a forest with channel names (1.2-era files): rebuilt.
+  if ((!p.features || p.features->empty()) && p.classifier && p.classifier->feature_names) {
+    std::optional<FeatureSelection> rebuilt;
+    try {
+      rebuilt = selection_from_names(*p.classifier->feature_names, project_geometry(p));
+    } catch (const Error&) {
+    }
+    if (rebuilt) {
+      Node& fsel = root.require_group(names::kFeatureSelections);
+      const std::size_t n_ids = rebuilt->ids.size(), n_scales = rebuilt->scales.size();
+      fsel.add_child(Node::make_dataset(names::kFeatureIds, Value::strings(rebuilt->ids, {n_ids})));
+      fsel.add_child(Node::make_dataset(names::kScales, Value::from_vector(rebuilt->scales, {n_scales})));
+      std::vector<bool> flat;
+      for (const auto& row : rebuilt->matrix) flat.insert(flat.end(), row.begin(), row.end());
+      fsel.add_child(Node::make_dataset(names::kSelectionMatrix, Value::bools(flat, {n_ids, n_scales})));
+      if (rebuilt->compute_in_2d_stored)
+        fsel.add_child(Node::make_dataset(names::kComputeIn2d, Value::bools(rebuilt->compute_in_2d, {n_scales})));
+      fsel.add_child(Node::make_dataset(names::kStorageVersion, Value::string("0.1")));
+      report.notes.push_back(fmt::format("FeatureSelections rebuilt from the forest's {} channel names",
+                                         p.classifier->feature_names->size()));
+    } else {
+      report.notes.push_back("warning: the feature selection is empty and the forest's channel names do not give one "
+                             "back exactly; ilastik 1.4.2 cannot export from this project (E030)");
+    }
   }
   surgery::normalize_empty_bookmarks(tree, report.notes);
 

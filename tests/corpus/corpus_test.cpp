@@ -392,9 +392,9 @@ TEST(Corpus, LabelsExportAndImportRoundTrip) {
 // surgery.md §1.4: every corpus project ilpkit reads migrates to the >= 1.4.0b8 layout with its
 // dense labels per lane and its forests unchanged (migrate compares both after writing and fails
 // otherwise), shows the same facts afterwards, is left alone by a second run, and has no label
-// order problem left for ilastik 1.4.2 (no E020-E023). What remains are lanes without data,
-// shape or labels (E016), labels without forest or data (E017) and the empty feature selection
-// beside a forest that ilpkit does not rebuild yet (E030). 0.5 files and other workflows are
+// order problem left for ilastik 1.4.2 (no E020-E023), and no empty feature selection beside a
+// forest (E030: rebuilt from the channel names). What remains are lanes without data, shape or
+// labels (E016) and labels without forest or data (E017). 0.5 files and other workflows are
 // refused. Prints what happened per version group.
 TEST(Corpus, MigrateKeepsLabelsAndForestsAndIsIdempotent) {
   REQUIRE_CORPUS();
@@ -434,7 +434,7 @@ TEST(Corpus, MigrateKeepsLabelsAndForestsAndIsIdempotent) {
       for (const auto& f : validate_project(project)) {
         if (f.level != FindingLevel::Error) continue;
         remaining.insert(f.code);
-        EXPECT_TRUE(f.code == "E016" || f.code == "E017" || f.code == "E030") << f.code << " " << f.message;
+        EXPECT_TRUE(f.code == "E016" || f.code == "E017") << f.code << " " << f.message;
       }
       for (const auto& code : remaining) outcome[group]["still " + code]++;
       if (rel.rfind("ilastik/", 0) == 0) {
@@ -474,5 +474,44 @@ TEST(Corpus, MigratedProjectExportsTheSame) {
     if (e["source"] == "Probabilities") reference = e["file"].get<std::string>();
   const auto& raw = *p.lanes.front().raw;
   expect_export_matches(project, raw.file_path + raw.internal_path, src / reference, dir);
+  fs::remove_all(dir);
+}
+
+// surgery.md §1.1 (1.2.x row): hytra's 1.2.0rc10 project has an empty FeatureSelections beside 4
+// forests (1.4.2: SlotNotReadyError). migrate rebuilds the selection from the forest's channel
+// names, validate is then clean, and the Simple Segmentation equals hytra's shipped reference
+// (made as ilastik output − 1) on every pixel.
+TEST(Corpus, MigrateRebuildsAnEmptyFeatureSelection) {
+  REQUIRE_CORPUS();
+  const fs::path src = corpus_root() / "public" / "hytra-divisionmerger-pixelclass";
+  if (!fs::exists(src)) GTEST_SKIP() << src << " is not in the corpus";
+  const fs::path dir = scratch_dir("migrate-hytra");
+  fs::copy_file(src / "pixelClass.ilp", dir / "project.ilp");
+  fs::permissions(dir / "project.ilp", fs::perms::owner_write, fs::perm_options::add);
+  fs::create_symlink(src / "raw.h5", dir / "raw.h5");
+  const std::string project = (dir / "project.ilp").string();
+  ASSERT_TRUE(migrate(project).changed);
+  EXPECT_FALSE(has_errors(validate_project(project)));
+  EXPECT_TRUE(match_classifier(read_project(project)).matches);
+  const std::string out = (dir / "seg.h5").string();
+  const std::string run = std::string(ILPKIT_EXE) + " run --quiet --project='" + project +
+                          "' '--export_source=Simple Segmentation' --output_filename_format='" + out + "' '" +
+                          (dir / "raw.h5").string() + "'";
+  ASSERT_EQ(std::system(run.c_str()), 0) << run;
+  auto ours = open_image(out + "/exported_data");
+  auto ref = open_image((src / "raw_Simple Segmentation.h5").string() + "/exported_data");
+  ASSERT_EQ(ours->info().extent('t'), ref->info().extent('t'));
+  std::int64_t pixels = 0, equal = 0;
+  for (std::int64_t t = 0; t < ref->info().extent('t'); ++t) {
+    const auto g = ref->info().geometry();
+    PlanarBlock a, b;
+    ours->read(t, Box{{0, 0, 0}, {g.z, g.y, g.x}}, a);
+    ref->read(t, Box{{0, 0, 0}, {g.z, g.y, g.x}}, b);
+    ASSERT_EQ(a.plane_size(), b.plane_size());
+    for (std::int64_t i = 0; i < a.plane_size(); ++i, ++pixels) equal += a.data[static_cast<std::size_t>(i)] == b.data[static_cast<std::size_t>(i)] + 1;
+  }
+  EXPECT_EQ(equal, pixels);
+  std::printf("hytra migrated: Simple Segmentation equals the shipped reference + 1 on %lld of %lld pixels\n",
+              static_cast<long long>(equal), static_cast<long long>(pixels));
   fs::remove_all(dir);
 }
