@@ -133,6 +133,8 @@ EditReport compact(const std::string& project, const CompactOptions& options = {
 /// (E_UNSUPPORTED_05), undecidable label orders (E_LABEL_ORDER) and lanes without data or shape
 /// unless `infer_shape` (E_NO_SHAPE).
 struct MigrateOptions {
+  /// "1.4": the >= 1.4.0b8 layout; "bilingual": blocks in the data's original order under version
+  /// 1.3.3post3, read alike by ilastik 1.3.3post3 (steinbock) and 1.4.x.
   std::string target = "1.4";
   bool infer_shape = false;  ///< store the lower bound the label blocks give when data and shape are missing
   bool drop_legacy = false;

@@ -27,7 +27,10 @@ void register_migrate(CLI::App& app) {
       "infos completed, a factory 1.4.2 can read, version 1.4.2. The forests are kept byte for byte; labels and forests "
       "are compared after writing.");
   cmd->add_option("project", a->project, "The .ilp project file")->required();
-  cmd->add_option("--target", a->options.target, "Layout to write (1.4)")->capture_default_str();
+  cmd->add_option("--target", a->options.target,
+                  "1.4 (the >= 1.4.0b8 layout) or bilingual (blocks in the data's original order, version 1.3.3post3: "
+                  "read alike by ilastik 1.3.3post3, as steinbock runs it, and by 1.4.x)")
+      ->capture_default_str();
   cmd->add_flag("--infer-shape", a->options.infer_shape,
                 "For lanes whose data is missing and that store no shape, store the lower bound the labels give");
   cmd->add_flag("--drop-legacy", a->options.drop_legacy, "Also remove legacy groups (BatchDataSelection, ...)");

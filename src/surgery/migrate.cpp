@@ -12,6 +12,7 @@
 
 #include "ilpkit/axes.hpp"
 #include "ilpkit/compat/ilastik_version.hpp"
+#include "ilpkit/compat/label_order.hpp"
 #include "ilpkit/compat/migrations.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/feature_engine.hpp"
@@ -88,7 +89,12 @@ std::optional<FeatureSelection> selection_from_names(const std::vector<std::stri
 }  // namespace
 
 EditReport migrate(const std::string& project, const MigrateOptions& o, const SaveOptions& save) {
-  if (o.target != "1.4") throw Error(ErrorKind::Unsupported, fmt::format("--target {}: only 1.4 is written by this version", o.target));
+  if (o.target != "1.4" && o.target != "bilingual")
+    throw Error(ErrorKind::Usage, fmt::format("--target '{}': expected 1.4 or bilingual", o.target));
+  // bilingual (surgery.md §1.3, §2.9): blocks in the data's original order under version
+  // 1.3.3post3, the one window that ilastik 1.3.3post3 (steinbock) and 1.4.x read alike.
+  const bool bilingual = o.target == "bilingual";
+  const std::string target_version = bilingual ? "1.3.3post3" : "1.4.2";
   EditReport report;
   Diagnostics notes;
   IlpTree tree = load_tree(project, ReadOptions{}, notes);
@@ -102,10 +108,12 @@ EditReport migrate(const std::string& project, const MigrateOptions& o, const Sa
       throw Error(ErrorKind::Format, fmt::format("E_LABEL_ORDER: {}: {}", ll.group_name, ll.order_error));
   for (const auto& lane : p.lanes)
     if (lane.raw && lane.raw->shape_source == "label blocks (lower bound)" && !o.infer_shape)
-      throw Error(ErrorKind::Usage, fmt::format("E_NO_SHAPE: {}: the data is unreachable and no shape is stored; relink "
-                                                "the data first, or give --infer-shape to store the lower bound the "
-                                                "labels give ({})",
-                                                lane.group_name, fmt::join(*lane.raw->shape, ", ")));
+      throw Error(ErrorKind::Usage,
+                  fmt::format("E_NO_SHAPE: {}: no shape is stored and {}; relink the data first, or give --infer-shape "
+                              "to store the lower bound the labels give ({})",
+                              lane.group_name,
+                              lane.raw->found ? "ilpkit cannot tell it from " + lane.raw->file_path : "the data is unreachable",
+                              fmt::join(*lane.raw->shape, ", ")));
 
   // The reader's own repairs (float version, lanes without roles, workflow name, axisorder).
   for (const auto& m : compat::migrate(tree, notes)) report.notes.push_back("applied " + m);
@@ -148,19 +156,23 @@ EditReport migrate(const std::string& project, const MigrateOptions& o, const Sa
                                          lane.group_name));
   }
 
-  // Label blocks in the internal order, tagged, from the true dense labels.
+  // Label blocks from the true dense labels: internal order with axistags (1.4), or the data's
+  // original order without them (bilingual).
   std::vector<std::vector<std::uint8_t>> truth(p.lanes.size());
   for (std::size_t i = 0; i < p.labels.size() && i < p.lanes.size(); ++i) {
     const LaneLabels& ll = p.labels[i];
     if (ll.blocks.empty()) continue;
-    const bool already = ll.order_basis == "axistags attribute" && ll.stored_axes == p.lanes[i].internal_axes &&
-                         version >= compat::version("1.4.0b8");
+    const std::string order = bilingual ? compat::original_order(p.lanes[i].raw->axes) : p.lanes[i].internal_axes;
+    const bool already = bilingual ? ll.stored_axes == order && version == compat::version(target_version)
+                                   : ll.order_basis == "axistags attribute" && ll.stored_axes == order &&
+                                         version >= compat::version("1.4.0b8");
     const LabelVolume v = decode_labels(p, i);
     truth[i] = v.data;
     if (already) continue;
-    const auto [blocks, labelled] = surgery::write_label_blocks(tree, ll.group_name, v.data, v.axes, v.shape, v.axes, true);
-    report.notes.push_back(fmt::format("{}: {} block(s) in '{}' ({}) rewritten as {} block(s) in '{}' with axistags ({} labelled pixels)",
-                                       ll.group_name, ll.blocks.size(), ll.stored_axes, ll.order_basis, blocks, v.axes, labelled));
+    const auto [blocks, labelled] = surgery::write_label_blocks(tree, ll.group_name, v.data, v.axes, v.shape, order, !bilingual);
+    report.notes.push_back(fmt::format("{}: {} block(s) in '{}' ({}) rewritten as {} block(s) in '{}'{} ({} labelled pixels)",
+                                       ll.group_name, ll.blocks.size(), ll.stored_axes, ll.order_basis, blocks, order,
+                                       bilingual ? "" : " with axistags", labelled));
   }
 
   // Classifier: factory readable by 1.4.2, the ClassifierForests datasets it expects.
@@ -226,12 +238,13 @@ EditReport migrate(const std::string& project, const MigrateOptions& o, const Sa
 
   const bool edits = std::any_of(report.notes.begin(), report.notes.end(),
                                  [](const std::string& n) { return n.rfind("warning:", 0) != 0; });
-  if (!edits && version >= compat::version("1.4.0b8")) {
-    report.notes.push_back(fmt::format("already in the >= 1.4.0b8 layout ({}); nothing written", p.ilastik_version));
+  if (!edits && (bilingual ? version == compat::version(target_version) : version >= compat::version("1.4.0b8"))) {
+    report.notes.push_back(fmt::format("already in the {} layout ({}); nothing written",
+                                       bilingual ? "bilingual" : ">= 1.4.0b8", p.ilastik_version));
     return report;
   }
-  root.add_child(Node::make_dataset(names::kIlastikVersion, Value::string("1.4.2")));
-  report.notes.push_back(fmt::format("ilastikVersion {} -> 1.4.2", p.ilastik_version));
+  root.add_child(Node::make_dataset(names::kIlastikVersion, Value::string(target_version)));
+  report.notes.push_back(fmt::format("ilastikVersion {} -> {}", p.ilastik_version, target_version));
   surgery::save_project(tree, project, save, report);
   report.changed = true;
 

@@ -515,3 +515,45 @@ TEST(Corpus, MigrateRebuildsAnEmptyFeatureSelection) {
               static_cast<long long>(equal), static_cast<long long>(pixels));
   fs::remove_all(dir);
 }
+
+// surgery.md §1.3/§2.9: the bilingual layout (blocks in the data's original order, version
+// 1.3.3post3) is the one both ilastik 1.3.3post3 and 1.4.x read alike. Migrating there and back
+// keeps the labels, validate --target bilingual is clean, and a second run writes nothing.
+TEST(Corpus, MigrateToTheBilingualLayoutAndBack) {
+  REQUIRE_CORPUS();
+  for (const char* rel : {"ilastik/c01_2d_u8_coins_2cls_default/project.ilp", "ilastik/c12_3d_2ch_2cls/project.ilp",
+                          "public/pyilastik-testdata/dimensionstest/x15_y10_z2_c4_classes2.ilp",
+                          "public/pyilastik-testdata/dimensionstest/x15_y10_z1_c2_classes2_ilastik1.3.3.ilp"}) {
+    SCOPED_TRACE(rel);
+    const fs::path path = corpus_root() / rel;
+    if (!fs::exists(path)) continue;
+    const fs::path dir = scratch_dir("bilingual");
+    fs::copy_file(path, dir / "project.ilp");
+    fs::permissions(dir / "project.ilp", fs::perms::owner_write, fs::perm_options::add);
+    for (const auto& e : fs::directory_iterator(path.parent_path()))
+      if (!fs::exists(dir / e.path().filename())) fs::create_symlink(e.path(), dir / e.path().filename());
+    const std::string project = (dir / "project.ilp").string();
+    const Project before = read_project(project);
+    MigrateOptions o;
+    o.target = "bilingual";
+    o.infer_shape = true;  // pyilastik's TIFF data: ilpkit reads existence, not the shape
+    migrate(project, o);
+    const Project bi = read_project(project);
+    EXPECT_EQ(bi.ilastik_version, "1.3.3post3");
+    ValidateOptions v;
+    v.target = "bilingual";
+    for (const auto& f : validate_project(project, v)) EXPECT_NE(f.level, FindingLevel::Error) << f.code << " " << f.message;
+    EXPECT_FALSE(migrate(project, o).changed);
+    MigrateOptions to14;
+    to14.infer_shape = true;
+    migrate(project, to14);  // and on to 1.4
+    const Project after = read_project(project);
+    EXPECT_EQ(after.ilastik_version, "1.4.2");
+    for (std::size_t i = 0; i < before.labels.size(); ++i) {
+      if (before.labels[i].blocks.empty()) continue;
+      EXPECT_EQ(decode_labels(bi, i).data, decode_labels(before, i).data) << "lane " << i;
+      EXPECT_EQ(decode_labels(after, i).data, decode_labels(before, i).data) << "lane " << i;
+    }
+    fs::remove_all(dir);
+  }
+}
