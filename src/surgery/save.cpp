@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ilpkit/error.hpp"
+#include "hdf5.hpp"
 #include "ilpkit/ilp.hpp"
 
 namespace ilpkit::surgery {
@@ -28,6 +29,15 @@ void save_project(const IlpTree& tree, const std::string& project, const SaveOpt
     write_tree(tree, save.output);  // temporary file + rename
     report.written = save.output;
     return;
+  }
+  // Another program (ilastik's GUI) holding the project open for writing would be corrupted by a
+  // replacement under it (ilastik #3098, #2274): HDF5's own lock tells.
+  try {
+    hdf5::File::open_read_write(project).close();
+  } catch (const Error& e) {
+    throw Error(ErrorKind::Io, fmt::format("E_IN_USE: {} cannot be opened for writing ({}); close it in ilastik or the "
+                                           "other program first, or write a copy with -o",
+                                           project, e.detail()));
   }
   if (save.backup) {
     // The backup is complete before the project is replaced, and replaced only by a complete file.

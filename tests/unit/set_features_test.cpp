@@ -121,3 +121,19 @@ TEST(SetFeatures, CommandLineThenTrainGivesACleanProject) {
   EXPECT_FALSE(has_errors(validate_project(p)));
   EXPECT_EQ(read_project(p).classifier->feature_count(), 4u);
 }
+
+// surgery.md §2.0: a project another program holds open for writing (ilastik's GUI takes HDF5's
+// lock) is not replaced under it: E_IN_USE, the bytes unchanged. flock(1) stands in for ilastik.
+TEST(SetFeatures, AProjectInUseIsNotReplaced) {
+  if (test::run_exit_code("command -v flock") != 0) GTEST_SKIP() << "flock(1) is not installed";
+  const std::string p = copy_minimal("in_use");
+  const std::string original = bytes(p);
+  const std::string holder = "flock -x " + test::shell_quote(p) + " -c 'sleep 3' & sleep 0.5; ";
+  const std::string cmd = holder + std::string(ILPKIT_EXE) + " set-features " + test::shell_quote(p) +
+                          " --features GaussianSmoothing@2.5; status=$?; wait; exit $status";
+  EXPECT_EQ(test::run_exit_code("sh -c " + test::shell_quote(cmd)), 4);
+  EXPECT_EQ(bytes(p), original);
+  EXPECT_FALSE(fs::exists(p + ".bak"));
+  // Released, the same command works.
+  EXPECT_EQ(test::run_exit_code(std::string(ILPKIT_EXE) + " set-features " + test::shell_quote(p) + " --features GaussianSmoothing@2.5"), 0);
+}
