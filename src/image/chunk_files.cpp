@@ -50,11 +50,9 @@ void rename_dir(const fs::path& from, const fs::path& to) {
 }
 
 
-Json axistags_attribute(const ImageWriterOptions& o) { return axistags_json(o.axes); }
-
 // The attributes ilastik's writers put on every exported dataset.
 void add_ilastik_attributes(Json& attrs, const ImageWriterOptions& o) {
-  attrs["axistags"] = axistags_attribute(o);
+  attrs["axistags"] = axistags_json(o.axes);  // a JSON string, as ilastik stores it
   attrs["display_mode"] = "grayscale";
   if (const auto range = export_drange(o)) attrs["drange"] = Json::array({range->first, range->second});
 }

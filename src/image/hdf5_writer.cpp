@@ -83,9 +83,7 @@ Hdf5ImageWriter::Hdf5ImageWriter(ImageWriterOptions options) : state_(std::make_
     hdf5::write_attribute(s.dataset.id(), "DIMENSION_LABELS",
                           Value::strings(labels, {static_cast<std::uint64_t>(labels.size())}));
     hdf5::write_attribute(s.dataset.id(), "display_mode", Value::string("grayscale", StringForm::VarUtf8));
-    std::optional<std::pair<double, double>> drange = s.opt.drange;
-    if (s.opt.normalize) drange = std::make_pair(s.opt.normalize->export_min, s.opt.normalize->export_max);
-    if (drange) {
+    if (const auto drange = image_detail::export_drange(s.opt)) {
       // ilastik stores drange in the exported dtype (float32 probabilities, uint8 segmentations).
       const float ends[2] = {static_cast<float>(drange->first), static_cast<float>(drange->second)};
       Value v = Value::from_vector(std::vector<float>(ends, ends + 2), {2});

@@ -131,21 +131,20 @@ EditReport compact(const std::string& project, const CompactOptions& o, const Sa
   }
 
   // Rewrite into a fresh file next to the target; keep it only if it changed something.
-  const std::string target = save.output.empty() ? project : save.output;
-  const fs::path trial = fs::path(target).parent_path() / fmt::format(".{}.compact-{}", fs::path(target).filename().string(), ::getpid());
-  write_tree(tree, trial.string());
+  surgery::check_save(project, save);
+  const std::string staged = surgery::staging_path(project, save);
+  write_tree(tree, staged);
   std::error_code ec;
   const auto old_size = fs::file_size(project, ec);
-  const auto new_size = fs::file_size(trial, ec);
+  const auto new_size = fs::file_size(staged, ec);
   const bool shrinks = new_size + new_size / 100 < old_size;
   if (!dropped && !shrinks && save.output.empty()) {
-    fs::remove(trial, ec);
+    fs::remove(staged, ec);
     report.notes.push_back(fmt::format("nothing to drop and a rewrite would not shrink it ({} -> {} bytes); nothing written",
                                        old_size, new_size));
     return report;
   }
-  fs::remove(trial, ec);
-  surgery::save_project(tree, project, save, report);
+  surgery::install_project(staged, project, save, report);
   report.changed = true;
   report.notes.push_back(fmt::format("{} -> {} bytes", old_size, fs::file_size(report.written, ec)));
 

@@ -8,6 +8,8 @@
 #include <cctype>
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -48,24 +50,32 @@ std::optional<std::string> apply_maps(const std::string& stored, const RelinkOpt
   return std::nullopt;
 }
 
-// The one file under the search folders with this name (E_RELINK_AMBIGUOUS for several).
-std::optional<std::string> search(const std::string& name, const RelinkOptions& o) {
-  std::vector<std::string> found;
-  for (const auto& dir : o.search) {
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-      if (it->is_regular_file(ec) && it->path().filename() == name) found.push_back(fs::absolute(it->path()).lexically_normal().string());
+// The files under the search folders by name, listed once for all lanes (the folders may be large).
+class SearchIndex {
+ public:
+  explicit SearchIndex(const std::vector<std::string>& folders) {
+    for (const auto& dir : folders) {
+      std::error_code ec;
+      for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+        if (it->is_regular_file(ec)) files_[it->path().filename().string()].insert(fs::absolute(it->path()).lexically_normal().string());
+    }
   }
-  std::sort(found.begin(), found.end());
-  found.erase(std::unique(found.begin(), found.end()), found.end());
-  if (found.size() > 1)
-    throw Error(ErrorKind::Usage, fmt::format("E_RELINK_AMBIGUOUS: {} files named {} under the search folders ({}); "
-                                              "give the lane explicitly with --lane",
-                                              found.size(), name, fmt::join(found, ", ")));
-  if (found.empty()) return std::nullopt;
-  return found.front();
-}
+
+  /// The one file with this name (E_RELINK_AMBIGUOUS for several).
+  std::optional<std::string> find(const std::string& name) const {
+    const auto it = files_.find(name);
+    if (it == files_.end()) return std::nullopt;
+    if (it->second.size() > 1)
+      throw Error(ErrorKind::Usage, fmt::format("E_RELINK_AMBIGUOUS: {} files named {} under the search folders ({}); "
+                                                "give the lane explicitly with --lane",
+                                                it->second.size(), name, fmt::join(it->second, ", ")));
+    return *it->second.begin();
+  }
+
+ private:
+  std::map<std::string, std::set<std::string>> files_;
+};
 
 bool inside(const fs::path& file, const fs::path& dir) {
   const auto rel = file.lexically_relative(dir);
@@ -154,6 +164,7 @@ EditReport relink(const std::string& project, const RelinkOptions& o, const Save
   auto [p, tree] = surgery::open_for_edit(project);
   const std::string project_dir = p.directory;
   bool drop_forest = false;
+  const SearchIndex index_of_search(o.search);
   for (const auto& [index, path] : o.lanes)
     if (index >= p.lanes.size())
       throw Error(ErrorKind::Usage, fmt::format("--lane {}: the project has {} lane(s)", index, p.lanes.size()));
@@ -172,7 +183,7 @@ EditReport relink(const std::string& project, const RelinkOptions& o, const Save
     if (!candidate) candidate = apply_maps(raw.stored_path, o);
     if (!candidate && !raw.found && !o.search.empty()) {
       const std::string name = fs::path(paths::split_internal_path(slashes(raw.stored_path)).first).filename().string();
-      if (auto hit = search(name, o)) {
+      if (auto hit = index_of_search.find(name)) {
         candidate = *hit + paths::split_internal_path(slashes(raw.stored_path)).second;
         report.notes.push_back(fmt::format("{}: found {} by its name", lane.group_name, *hit));
       }

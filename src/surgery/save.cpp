@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "save.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -21,13 +23,11 @@ Opened open_for_edit(const std::string& path) {
   return o;
 }
 
-void save_project(const IlpTree& tree, const std::string& project, const SaveOptions& save, EditReport& report) {
+void check_save(const std::string& project, const SaveOptions& save) {
   std::error_code ec;
   if (!save.output.empty()) {
     if (fs::equivalent(save.output, project, ec))
       throw Error(ErrorKind::Usage, fmt::format("-o {} is the project itself; leave -o out to edit it in place", save.output));
-    write_tree(tree, save.output);  // temporary file + rename
-    report.written = save.output;
     return;
   }
   // Another program (ilastik's GUI) holding the project open for writing would be corrupted by a
@@ -39,20 +39,43 @@ void save_project(const IlpTree& tree, const std::string& project, const SaveOpt
                                            "other program first, or write a copy with -o",
                                            project, e.detail()));
   }
-  if (save.backup) {
+}
+
+std::string staging_path(const std::string& project, const SaveOptions& save) {
+  const fs::path target(save.output.empty() ? project : save.output);
+  return (target.parent_path() / fmt::format(".{}.ilpkit-{}.new", target.filename().string(), ::getpid())).string();
+}
+
+void install_project(const std::string& staged, const std::string& project, const SaveOptions& save, EditReport& report) {
+  std::error_code ec;
+  auto fail = [&](const std::string& message) {
+    fs::remove(staged, ec);
+    throw Error(ErrorKind::Io, message);
+  };
+  const std::string target = save.output.empty() ? project : save.output;
+  if (save.output.empty() && save.backup) {
     // The backup is complete before the project is replaced, and replaced only by a complete file.
     const std::string bak = project + ".bak";
     const std::string partial = bak + ".partial";
     fs::copy_file(project, partial, fs::copy_options::overwrite_existing, ec);
     if (!ec) fs::rename(partial, bak, ec);
     if (ec) {
+      const std::string why = ec.message();
       fs::remove(partial, ec);
-      throw Error(ErrorKind::Io, fmt::format("cannot back up {} as {}: {}", project, bak, ec.message()));
+      fail(fmt::format("cannot back up {} as {}: {}", project, bak, why));
     }
     report.backup = bak;
   }
-  write_tree(tree, project);
-  report.written = project;
+  fs::rename(staged, target, ec);
+  if (ec) fail(fmt::format("cannot rename the new {} into place: {}", target, ec.message()));
+  report.written = target;
+}
+
+void save_project(const IlpTree& tree, const std::string& project, const SaveOptions& save, EditReport& report) {
+  check_save(project, save);
+  const std::string staged = staging_path(project, save);
+  write_tree(tree, staged);  // complete or nothing (its own temporary file)
+  install_project(staged, project, save, report);
 }
 
 std::vector<std::uint64_t> chunk_about(const std::vector<std::uint64_t>& shape, std::size_t element_bytes,

@@ -21,8 +21,20 @@ struct Opened {
 };
 Opened open_for_edit(const std::string& path);
 
-/// Writes `tree` as SaveOptions says and fills report.written / report.backup. The new file is
-/// complete before anything is renamed; a failure leaves the original (and any output) as it was.
+/// Fails early when the edit cannot be saved: -o naming the project itself (Usage), or, in place,
+/// a project another program holds open for writing (E_IN_USE).
+void check_save(const std::string& project, const SaveOptions& save);
+
+/// Where the new file is written before it replaces its target (the target's folder, so the
+/// final rename is atomic).
+std::string staging_path(const std::string& project, const SaveOptions& save);
+
+/// Puts a complete staged file in place: in place after the backup (PROJECT.bak), else as the
+/// output; fills report.written / report.backup. On failure the staged file is removed and the
+/// original (and any output) stays as it was.
+void install_project(const std::string& staged, const std::string& project, const SaveOptions& save, EditReport& report);
+
+/// check_save, write `tree` to the staging path, install_project.
 void save_project(const IlpTree& tree, const std::string& project, const SaveOptions& save, EditReport& report);
 
 /// A chunk shape of about `target_bytes`: axes named t or c in `axes` get 1, then the largest
