@@ -47,6 +47,11 @@ struct LabelVolume {
 /// could not be decided or they do not fit the image.
 LabelVolume decode_labels(const Project& project, std::size_t lane);
 
+/// The labels as a reader that assumes the blocks are stored in axis order `order` places them
+/// (e.g. what ilastik 1.4.2 or 1.3.3post3 makes of a file). Throws Error(Format) where such a
+/// reader would fail: wrong rank, or blocks outside the image.
+LabelVolume decode_labels_as(const Project& project, std::size_t lane, const std::string& order);
+
 /// Why lane `lane`'s label blocks cannot have been stored in axis order `order` ("" if they fit),
 /// e.g. to tell whether another reader's assumed order works for them.
 std::string label_order_misfit(const Project& project, std::size_t lane, const std::string& order);

@@ -141,6 +141,23 @@ struct MigrateOptions {
 };
 EditReport migrate(const std::string& project, const MigrateOptions& options = {}, const SaveOptions& save = {});
 
+/// `ilpkit steinbock-fix` (surgery.md §2.9): what steinbock's `classify ilastik fix` attempts,
+/// done right. Each lane is matched by file stem to a crop in `crops` (.h5 or .hdf5, any dataset
+/// name); crops not yet converted become <stem>.h5 with dataset "crop" in c,y,x float32 and
+/// steinbock's attributes (originals copied to <crops>.bak unless !SaveOptions::backup); the
+/// lanes point at them, the label blocks are rewritten from the true labels so that ilastik
+/// 1.3.3post3 (steinbock's runtime) and 1.4.x both read them (bilingual) or in the >= 1.4.0b8
+/// layout, and the export settings become steinbock's (uint16 TIFF, yxc). Forests, features
+/// and label names are kept. Errors: E_CROP_MISSING, E_CROP_UNUSED, E_CROP_SHAPE, E_CROP_AXES,
+/// E_CROP_DATASET, E_CROP_AMBIGUOUS, E_LABEL_ORDER; nothing is written when any is found.
+struct SteinbockFixOptions {
+  std::string crops;          ///< "" = <project folder>/ilastik_crops (steinbock's default)
+  std::string probabilities;  ///< folder of the export template; "" = <project folder>/ilastik_probabilities
+  std::string target = "bilingual";  ///< or "1.4" (no longer read correctly by 1.3.3post3)
+  std::string crop_axes;      ///< axis order of crops without axistags (steinbock's --axisorder)
+};
+EditReport steinbock_fix(const std::string& project, const SteinbockFixOptions& options = {}, const SaveOptions& save = {});
+
 /// `ilpkit labels export`: lane `lane`'s labels as a dense uint8 image in the lane's internal
 /// axis order with c = 1 (0 = unlabelled, k = label k): HDF5 dataset "labels" with axistags, or
 /// a (multipage) TIFF for .tif/.tiff names. Returns the file written.

@@ -19,6 +19,7 @@ void register_embed(CLI::App& app);
 void register_compact(CLI::App& app);
 void register_labels(CLI::App& app);
 void register_migrate(CLI::App& app);
+void register_steinbock_fix(CLI::App& app);
 
 /// One line for arguments CLI11 did not expect, with the nearest flag name as a suggestion.
 std::string describe_unknown_arguments(const CLI::App& app, const std::string& subcommand,

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   register_compact(app);
   register_labels(app);
   register_migrate(app);
+  register_steinbock_fix(app);
   // Parse errors are reported in the format asked for, so look for it before parsing.
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];

@@ -324,7 +324,7 @@ File File::open_read_only(const std::string& path) {
   H5Eclear2(H5E_DEFAULT);
   if (is_h5 <= 0) {
     if (fs::file_size(path, ec) == 0 && !ec)
-      throw Error(ErrorKind::Format, fmt::format("{}: empty file, not an HDF5 project", path));
+      throw Error(ErrorKind::Format, fmt::format("{}: empty file, not HDF5", path));
     throw Error(ErrorKind::Format, fmt::format("{}: not an HDF5 file (no HDF5 signature)", path));
   }
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS));

@@ -208,7 +208,10 @@ void decide_order(LaneLabels& ll, const BlockTags& tags, Lane& lane, const compa
 
 namespace ilpkit {
 
-LabelVolume decode_labels(const Project& project, std::size_t lane_index) {
+namespace {
+
+// Pastes the blocks, read as stored in `order` ("" = each block's decided axes).
+LabelVolume decode_in(const Project& project, std::size_t lane_index, const std::string& order) {
   return with_context(fmt::format("decoding labels of lane {}", lane_index), [&] {
     if (lane_index >= project.lanes.size())
       throw Error(ErrorKind::Usage, fmt::format("the project has {} lanes", project.lanes.size()));
@@ -231,23 +234,26 @@ LabelVolume decode_labels(const Project& project, std::size_t lane_index) {
     if (lane_index >= project.labels.size()) return vol;
     const LaneLabels& ll = project.labels[lane_index];
     if (ll.blocks.empty()) return vol;
-    if (!ll.order_error.empty()) throw Error(ErrorKind::Format, ll.order_error);
+    if (order.empty() && !ll.order_error.empty()) throw Error(ErrorKind::Format, ll.order_error);
 
     const std::size_t rank = vol.axes.size();
     std::vector<std::uint64_t> vstride(rank, 1);
     for (std::size_t k = rank - 1; k > 0; --k) vstride[k - 1] = vstride[k] * static_cast<std::uint64_t>(vol.shape[k]);
 
     for (const auto& b : ll.blocks) {
+      if (!order.empty() && order.size() != b.axes.size())
+        throw Error(ErrorKind::Format, fmt::format("{}: {} axes cannot be read as '{}'", b.name, b.axes.size(), order));
+      const std::string& axes = order.empty() ? b.axes : order;
       // Map each internal axis to the block's axis (or to none: extent 1 at 0).
       std::vector<int> src(rank, -1);
       for (std::size_t k = 0; k < rank; ++k) {
-        auto p = b.axes.find(vol.axes[k]);
+        auto p = axes.find(vol.axes[k]);
         if (p != std::string::npos) src[k] = static_cast<int>(p);
       }
-      for (std::size_t j = 0; j < b.axes.size(); ++j) {
-        if (vol.axes.find(b.axes[j]) == std::string::npos && (b.start[j] != 0 || b.stop[j] != 1))
+      for (std::size_t j = 0; j < axes.size(); ++j) {
+        if (vol.axes.find(axes[j]) == std::string::npos && (b.start[j] != 0 || b.stop[j] != 1))
           throw Error(ErrorKind::Format, fmt::format("{}: axis {} slice {}:{} has no place in the image",
-                                                     b.name, b.axes[j], b.start[j], b.stop[j]));
+                                                     b.name, axes[j], b.start[j], b.stop[j]));
       }
       std::vector<std::uint64_t> bstride(b.shape.size(), 1);
       for (std::size_t k = b.shape.size(); k-- > 1;) bstride[k - 1] = bstride[k] * static_cast<std::uint64_t>(b.shape[k]);
@@ -286,6 +292,15 @@ LabelVolume decode_labels(const Project& project, std::size_t lane_index) {
     }
     return vol;
   });
+}
+
+}  // namespace
+
+LabelVolume decode_labels(const Project& project, std::size_t lane) { return decode_in(project, lane, ""); }
+
+LabelVolume decode_labels_as(const Project& project, std::size_t lane, const std::string& order) {
+  if (order.empty()) throw Error(ErrorKind::Usage, "decode_labels_as: no axis order given");
+  return decode_in(project, lane, order);
 }
 
 }  // namespace ilpkit

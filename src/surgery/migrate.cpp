@@ -2,91 +2,24 @@
 // `ilpkit migrate` (surgery.md §1.4, §2.6): older projects to the >= 1.4.0b8 layout. The true
 // labels come from ilpkit's reader (blocks placed by the order the saving version wrote, checked
 // against the blocks); everything else is added where missing, never changed where present. The
-// forest groups are never touched. After writing, the dense labels per lane and the forests are
-// read back and compared with the original.
+// forest groups are never touched. The written file's dense labels per lane and forests are read
+// back and compared with the original before it replaces anything.
 #include <algorithm>
-#include <filesystem>
-#include <optional>
 
 #include <fmt/format.h>
 
-#include "ilpkit/axes.hpp"
 #include "ilpkit/compat/ilastik_version.hpp"
 #include "ilpkit/compat/label_order.hpp"
 #include "ilpkit/compat/migrations.hpp"
 #include "ilpkit/error.hpp"
-#include "ilpkit/feature_engine.hpp"
-#include "ilpkit/features.hpp"
 #include "ilpkit/ilp.hpp"
 #include "ilpkit/surgery.hpp"
 #include "label_blocks.hpp"
+#include "layout.hpp"
 #include "names.hpp"
 #include "save.hpp"
 
 namespace ilpkit {
-
-namespace {
-
-namespace fs = std::filesystem;
-
-// Adds `name` = `value` to `group` when absent; true if added.
-bool add_missing(Node& group, const char* name, Value value) {
-  if (group.child(name)) return false;
-  group.add_child(Node::make_dataset(name, std::move(value)));
-  return true;
-}
-
-// surgery.md §1.4 step 6: a selection rebuilt from the forest's channel names ("Gaussian
-// Smoothing (σ=0.3) in 2D [1]"): every (feature, σ, in 2D) named, on ilastik's default ids and
-// scales plus any other σ. Accepted only if it regenerates exactly the stored names.
-std::optional<FeatureSelection> selection_from_names(const std::vector<std::string>& names, const ImageGeometry& image) {
-  FeatureSelection s;
-  s.ids = default_feature_ids();
-  s.scales = default_scales();
-  struct Pick {
-    std::size_t id;
-    double scale;
-    bool in_2d;
-  };
-  std::vector<Pick> picks;
-  bool any_2d = false;
-  for (const auto& name : names) {
-    const auto open = name.find(" (σ=");
-    const auto close = open == std::string::npos ? std::string::npos : name.find(')', open);
-    if (close == std::string::npos) return std::nullopt;
-    const std::string display = name.substr(0, open);
-    const auto id = std::find_if(s.ids.begin(), s.ids.end(),
-                                 [&](const std::string& i) { return display_name(feature_kind(i)) == display; });
-    if (id == s.ids.end()) return std::nullopt;
-    double scale = 0;
-    try {
-      scale = std::stod(name.substr(open + 5, close - open - 5));
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
-    const bool in_2d = name.compare(close + 1, 6, " in 2D") == 0;
-    any_2d |= in_2d;
-    picks.push_back({static_cast<std::size_t>(id - s.ids.begin()), scale, in_2d});
-    if (std::find(s.scales.begin(), s.scales.end(), scale) == s.scales.end())
-      s.scales.insert(std::upper_bound(s.scales.begin(), s.scales.end(), scale), scale);
-  }
-  s.matrix.assign(s.ids.size(), std::vector<bool>(s.scales.size(), false));
-  s.compute_in_2d.assign(s.scales.size(), false);
-  s.compute_in_2d_stored = any_2d;
-  for (const auto& pick : picks) {
-    const auto j = static_cast<std::size_t>(std::find(s.scales.begin(), s.scales.end(), pick.scale) - s.scales.begin());
-    s.matrix[pick.id][j] = true;
-    s.compute_in_2d[j] = pick.in_2d;
-  }
-  try {
-    check_feature_names(feature_channels(s, image), names, !s.compute_in_2d_stored);
-  } catch (const Error&) {
-    return std::nullopt;
-  }
-  return s;
-}
-
-}  // namespace
 
 EditReport migrate(const std::string& project, const MigrateOptions& o, const SaveOptions& save) {
   if (o.target != "1.4" && o.target != "bilingual")
@@ -119,42 +52,7 @@ EditReport migrate(const std::string& project, const MigrateOptions& o, const Sa
   for (const auto& m : compat::migrate(tree, notes)) report.notes.push_back("applied " + m);
   Node& root = *tree.root;
 
-  // Dataset infos: what 1.4.2 needs and older versions did not write.
-  Node& input = root.require_group(names::kInputData);
-  if (const Node* roles = input.child(names::kRoleNames); !roles || roles->value().size() < 2) {
-    input.add_child(Node::make_dataset(names::kRoleNames, Value::strings({names::kRawData, names::kPredictionMask}, {2})));
-    report.notes.push_back("Role Names set to [Raw Data, Prediction Mask]");
-  }
-  for (const Lane& lane : p.lanes) {
-    Node& lane_group = input.require_group(names::kInfos).require_group(lane.group_name);
-    lane_group.require_group(names::kPredictionMask);
-    if (!lane.raw) continue;
-    const DatasetInfo& raw = *lane.raw;
-    Node& info = lane_group.require_group(names::kRawData);
-    std::vector<std::string> added;
-    std::string cls = raw.location == DataLocation::ProjectInternal ? "ProjectInternalDatasetInfo"
-                      : raw.location == DataLocation::Url           ? "UrlDatasetInfo"
-                      : fs::path(raw.stored_path).is_absolute()    ? "FilesystemDatasetInfo"
-                                                                    : "RelativeFilesystemDatasetInfo";
-    if (add_missing(info, names::kInfoClass, Value::string(cls))) added.push_back("__class__");
-    if (!raw.axes.empty() && add_missing(info, names::kAxistags, Value::string(axistags_json(raw.axes))))
-      added.push_back("axistags");
-    if (raw.shape && add_missing(info, names::kShape, Value::from_vector(std::vector<std::int64_t>(raw.shape->begin(), raw.shape->end()),
-                                                                       {raw.shape->size()}))) {
-      added.push_back(raw.shape_source == "label blocks (lower bound)" ? "shape (inferred from the labels)" : "shape");
-    }
-    if (add_missing(info, names::kNickname, Value::string(raw.nickname))) added.push_back("nickname");
-    if (add_missing(info, names::kAllowLabels, Value::bools({true}))) added.push_back("allowLabels");
-    if (raw.location == DataLocation::ProjectInternal && !raw.internal_path.empty()) {
-      if (add_missing(info, names::kInnerPath, Value::string(raw.internal_path))) added.push_back("inner_path");
-      if (add_missing(info, "fromstack", Value::bools({false}))) added.push_back("fromstack");
-    }
-    if (!added.empty()) report.notes.push_back(fmt::format("{}: added {}", lane.group_name, fmt::join(added, ", ")));
-    if (!raw.shape && !raw.found)
-      report.notes.push_back(fmt::format("warning: {} has neither its data nor a shape nor labels to infer one from; ilastik "
-                                         "1.4.2 cannot open the project until it is relinked (`ilpkit relink`)",
-                                         lane.group_name));
-  }
+  surgery::complete_layout(tree, p, report.notes);
 
   // Label blocks from the true dense labels: internal order with axistags (1.4), or the data's
   // original order without them (bilingual).
@@ -175,63 +73,6 @@ EditReport migrate(const std::string& project, const MigrateOptions& o, const Sa
                                        bilingual ? "" : " with axistags", labelled));
   }
 
-  // Classifier: factory readable by 1.4.2, the ClassifierForests datasets it expects.
-  Node& pc = root.require_group(names::kPixelClassification);
-  if (p.classifier && !p.classifier->forests.empty()) {
-    Node& forests = pc.require_group(names::kClassifierForests);
-    if (add_missing(forests, names::kKnownLabels,
-                    Value::from_vector(p.classifier->known_labels, {p.classifier->known_labels.size()})))
-      report.notes.push_back("ClassifierForests/known_labels added");
-    if (add_missing(forests, names::kPickledType,
-                    Value::string("clazyflow.classifiers.parallelVigraRfLazyflowClassifier\nParallelVigraRfLazyflowClassifier\np0\n.")))
-      report.notes.push_back("ClassifierForests/pickled_type added");
-  }
-  if ((p.factory.stored && p.factory.python2_pickle) || (!p.factory.stored && p.classifier)) {
-    ClassifierFactory f = p.factory;
-    if (!p.factory.stored) {
-      f.num_trees = static_cast<int>(p.classifier->tree_count());
-      f.num_forests = static_cast<int>(p.classifier->forests.size());
-    }
-    f.variable_importance_path.reset();
-    pc.add_child(Node::make_dataset(names::kClassifierFactory, Value::string(factory_pickle(f))));
-    report.notes.push_back(fmt::format("ClassifierFactory {} ({} trees, {} forests) in the Python 3 form 1.4.2 reads",
-                                       p.factory.stored ? "re-encoded" : "written", f.num_trees, f.num_forests));
-  }
-  // An empty feature selection beside a forest with channel names (1.2-era files): rebuilt.
-  if ((!p.features || p.features->empty()) && p.classifier && p.classifier->feature_names) {
-    std::optional<FeatureSelection> rebuilt;
-    try {
-      rebuilt = selection_from_names(*p.classifier->feature_names, project_geometry(p));
-    } catch (const Error&) {
-    }
-    if (rebuilt) {
-      Node& fsel = root.require_group(names::kFeatureSelections);
-      const std::size_t n_ids = rebuilt->ids.size(), n_scales = rebuilt->scales.size();
-      fsel.add_child(Node::make_dataset(names::kFeatureIds, Value::strings(rebuilt->ids, {n_ids})));
-      fsel.add_child(Node::make_dataset(names::kScales, Value::from_vector(rebuilt->scales, {n_scales})));
-      std::vector<bool> flat;
-      for (const auto& row : rebuilt->matrix) flat.insert(flat.end(), row.begin(), row.end());
-      fsel.add_child(Node::make_dataset(names::kSelectionMatrix, Value::bools(flat, {n_ids, n_scales})));
-      if (rebuilt->compute_in_2d_stored)
-        fsel.add_child(Node::make_dataset(names::kComputeIn2d, Value::bools(rebuilt->compute_in_2d, {n_scales})));
-      fsel.add_child(Node::make_dataset(names::kStorageVersion, Value::string("0.1")));
-      report.notes.push_back(fmt::format("FeatureSelections rebuilt from the forest's {} channel names",
-                                         p.classifier->feature_names->size()));
-    } else {
-      report.notes.push_back("warning: the feature selection is empty and the forest's channel names do not give one "
-                             "back exactly; ilastik 1.4.2 cannot export from this project (E030)");
-    }
-  }
-  surgery::normalize_empty_bookmarks(tree, report.notes);
-
-  // StorageVersion in every applet group with content (ilastik ignores groups without it).
-  for (const auto& [group, storage] : std::vector<std::pair<const char*, const char*>>{
-           {names::kInputData, "0.2"}, {names::kFeatureSelections, "0.1"}, {names::kPixelClassification, "0.1"},
-           {names::kPredictionExport, "0.1"}}) {
-    Node* g = root.child(group);
-    if (g && !g->children().empty() && add_missing(*g, names::kStorageVersion, Value::string(storage)))
-      report.notes.push_back(fmt::format("/{}: StorageVersion {} added", group, storage));
-  }
   if (o.drop_legacy)
     for (const char* legacy : {"BatchDataSelection", "Batch Inputs", "Batch Prediction Output Locations", "ProjectMetadata"})
       if (root.remove_child(legacy)) report.notes.push_back(fmt::format("removed the legacy group /{}", legacy));
@@ -245,16 +86,11 @@ EditReport migrate(const std::string& project, const MigrateOptions& o, const Sa
   }
   root.add_child(Node::make_dataset(names::kIlastikVersion, Value::string(target_version)));
   report.notes.push_back(fmt::format("ilastikVersion {} -> {}", p.ilastik_version, target_version));
-  surgery::save_project(tree, project, save, report);
+  // The invariants, on the staged file: the same labels per lane, the same forests.
+  surgery::save_project(tree, project, save, report, [&](const std::string& staged) {
+    surgery::verify_written(staged, truth, p.classifier, bilingual);
+  });
   report.changed = true;
-
-  // The invariants: the same labels per lane, the same forests.
-  const Project after = read_project(report.written);
-  for (std::size_t i = 0; i < truth.size(); ++i)
-    if (!truth[i].empty() && decode_labels(after, i).data != truth[i])
-      throw Error(ErrorKind::Internal, fmt::format("{}: lane {}'s labels read back differently", report.written, i));
-  if (!surgery::same_forests(p.classifier, after.classifier))
-    throw Error(ErrorKind::Internal, fmt::format("{}: the forests read back differently", report.written));
   return report;
 }
 

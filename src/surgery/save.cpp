@@ -71,10 +71,20 @@ void install_project(const std::string& staged, const std::string& project, cons
   report.written = target;
 }
 
-void save_project(const IlpTree& tree, const std::string& project, const SaveOptions& save, EditReport& report) {
+void save_project(const IlpTree& tree, const std::string& project, const SaveOptions& save, EditReport& report,
+                  const std::function<void(const std::string& staged)>& verify) {
   check_save(project, save);
   const std::string staged = staging_path(project, save);
   write_tree(tree, staged);  // complete or nothing (its own temporary file)
+  if (verify) {
+    try {
+      verify(staged);
+    } catch (...) {
+      std::error_code ec;
+      fs::remove(staged, ec);
+      throw;
+    }
+  }
   install_project(staged, project, save, report);
 }
 

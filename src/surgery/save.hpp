@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,8 +35,10 @@ std::string staging_path(const std::string& project, const SaveOptions& save);
 /// original (and any output) stays as it was.
 void install_project(const std::string& staged, const std::string& project, const SaveOptions& save, EditReport& report);
 
-/// check_save, write `tree` to the staging path, install_project.
-void save_project(const IlpTree& tree, const std::string& project, const SaveOptions& save, EditReport& report);
+/// check_save, write `tree` to the staging path, `verify` it (when given; it throws to abandon
+/// the edit), install_project.
+void save_project(const IlpTree& tree, const std::string& project, const SaveOptions& save, EditReport& report,
+                  const std::function<void(const std::string& staged)>& verify = {});
 
 /// A chunk shape of about `target_bytes`: axes named t or c in `axes` get 1, then the largest
 /// extent is halved until the chunk fits.

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+// The >= 1.4.0b8 layout's completions and the invariants checked after a rewrite, shared by
+// `migrate` and `steinbock-fix` (internal to the surgery module).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ilpkit/project.hpp"
+#include "ilpkit/tree.hpp"
+
+namespace ilpkit::surgery {
+
+/// Adds `name` = `value` to `group` when absent; true if added.
+bool add_missing(Node& group, const char* name, Value value);
+
+/// Sets the string dataset `name` to `text`, keeping the flavour it was stored in (surgery.md
+/// §2.0; `form` for a new one); true if it changed.
+bool set_text(Node& group, const char* name, const std::string& text, StringForm form = StringForm::VarAscii);
+
+/// Everything but the label blocks and the version that ilastik 1.4.2 needs and older versions
+/// did not write (surgery.md §1.4): Role Names, completed dataset infos, a readable factory,
+/// known_labels and pickled_type, an empty feature selection rebuilt from the forest's channel
+/// names, empty bookmarks, StorageVersions. Adds only what is missing. One note per change.
+/// Without `dataset_infos` the lanes' Raw Data infos are left to the caller (which rewrites them).
+void complete_layout(IlpTree& tree, const Project& p, std::vector<std::string>& notes, bool dataset_infos = true);
+
+/// Reads a written project back and checks the invariants (surgery.md §1.4, §2.9): each lane's
+/// labels equal `truth` (lanes with an empty truth are skipped) as ilpkit reads them and as
+/// ilastik 1.4.2 (and, when `bilingual`, 1.3.3post3) places the blocks; the forests equal
+/// `forests`. Throws Error(Internal) naming the first difference.
+void verify_written(const std::string& path, const std::vector<std::vector<std::uint8_t>>& truth,
+                    const std::optional<Classifier>& forests, bool bilingual);
+
+}  // namespace ilpkit::surgery
