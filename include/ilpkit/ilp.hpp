@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,19 @@ struct ReadOptions {
   bool probe_data = true;
   /// Datasets larger than this stay on disk (embedded raw data always does).
   std::uint64_t max_eager_bytes = std::uint64_t{256} << 20;
+  /// Read one Pixel Classification stage of a workflow that holds some (surgery's `migrate`):
+  /// 0 = PixelClassification/FeatureSelections, 1 = Autocontext's second stage
+  /// (PixelClassification01/FeatureSelections01). Unset: only Pixel Classification projects are
+  /// read; set: also the workflows pixel_classification_stages() names.
+  std::optional<int> pixel_classification_stage;
 };
+
+/// The Pixel Classification stages a workflow holds: {0} for Pixel Classification and "Object
+/// Classification (from pixel classification)", {0, 1} for AutocontextTwoStage, {} otherwise.
+std::vector<int> pixel_classification_stages(const std::string& workflow);
+
+/// The group-name suffix of a stage: "" for 0, "01" for 1 (ilastik's applet naming).
+std::string stage_suffix(int stage);
 
 /// Reads every group, attribute and (small) dataset of an HDF5 file. The file is opened
 /// read-only without a lock. Throws Error(Io) for missing files and directories and

@@ -128,8 +128,12 @@ EditReport compact(const std::string& project, const CompactOptions& options = {
 /// >= 1.4.0b8 layout ilastik 1.4.2 reads without its label-order guesses: version 1.4.2, Role
 /// Names, dataset infos completed (class, axistags, shape, nickname, ...), label blocks rewritten
 /// in the internal order with axistags from the true labels, a factory 1.4.2 can read,
-/// known_labels and pickled_type, StorageVersions. Forest groups are never touched. The dense
-/// labels per lane and the forests are compared after writing. Refuses 0.5 files
+/// known_labels and pickled_type, StorageVersions. Autocontext projects are migrated in both
+/// Pixel Classification stages, "Object Classification (from pixel classification)" ones in theirs;
+/// their other groups are left as they are. Forest groups are never touched. The dense labels per
+/// lane and stage and the forests are compared on the written file before it replaces anything
+/// (also as ilastik 1.4.2, and with the bilingual target 1.3.3post3, places the blocks). Refuses
+/// other workflows (Unsupported), 0.5 files
 /// (E_UNSUPPORTED_05), undecidable label orders (E_LABEL_ORDER) and lanes without data or shape
 /// unless `infer_shape` (E_NO_SHAPE).
 struct MigrateOptions {

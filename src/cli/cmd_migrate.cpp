@@ -24,8 +24,9 @@ void register_migrate(CLI::App& app) {
       "migrate",
       "Bring a 0.6, 1.0-1.3.x or 1.3.3post2-1.4.0b7 project to the >= 1.4.0b8 layout: label blocks rewritten in the "
       "order ilastik 1.4.2 reads (from the true labels, so files that 1.4.2 would misread come out right), dataset "
-      "infos completed, a factory 1.4.2 can read, version 1.4.2. The forests are kept byte for byte; labels and forests "
-      "are compared after writing.");
+      "infos completed, a factory 1.4.2 can read, version 1.4.2. Autocontext and Object Classification (from pixel "
+      "classification) projects are migrated in their Pixel Classification stages. The forests are kept byte for byte; "
+      "labels and forests are compared on the new file before it replaces anything.");
   cmd->add_option("project", a->project, "The .ilp project file")->required();
   cmd->add_option("--target", a->options.target,
                   "1.4 (the >= 1.4.0b8 layout) or bilingual (blocks in the data's original order, version 1.3.3post3: "

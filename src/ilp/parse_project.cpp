@@ -94,9 +94,9 @@ class ProjectParser {
     p_.directory = fs::absolute(fs::path(tree_.source_path), ec).parent_path().string();
     read_header();
     read_input_data();
-    with_context("reading /FeatureSelections", [&] { read_features(); });
-    const Node* pc = access::applet_group(root_, names::kPixelClassification, p_.diagnostics);
-    with_context("reading /PixelClassification", [&] { read_label_metadata(pc); });
+    with_context("reading /" + feature_group_, [&] { read_features(); });
+    const Node* pc = access::applet_group(root_, pc_group_.c_str(), p_.diagnostics);
+    with_context("reading /" + pc_group_, [&] { read_label_metadata(pc); });
     read_labels(pc);
     p_.factory = classifier::parse_factory(pc, p_.diagnostics);
     p_.classifier = classifier::parse_classifier(pc, p_.diagnostics);
@@ -131,8 +131,12 @@ class ProjectParser {
            fmt::format("version {} is outside 0.6-1.5; ilastik 1.4.2 would import the file instead of opening it",
                        p_.ilastik_version));
     p_.workflow = with_context("reading /workflowName", [&] { return access::text(root_, names::kWorkflowName); });
-    if (p_.workflow != names::kPixelClassificationWorkflow)
-      throw unsupported_workflow(p_.workflow);
+    if (p_.workflow != names::kPixelClassificationWorkflow) {
+      const auto stages = pixel_classification_stages(p_.workflow);
+      if (!options_.pixel_classification_stage ||
+          std::find(stages.begin(), stages.end(), *options_.pixel_classification_stage) == stages.end())
+        throw unsupported_workflow(p_.workflow);
+    }
   }
 
   void read_input_data() {
@@ -302,7 +306,7 @@ class ProjectParser {
   }
 
   void read_features() {
-    const Node* g = access::applet_group(root_, names::kFeatureSelections, p_.diagnostics);
+    const Node* g = access::applet_group(root_, feature_group_.c_str(), p_.diagnostics);
     if (!g) return;
     if (g->child(names::kFeatureListFilename))
       warn(p_.diagnostics, "/FeatureSelections/FeatureListFilename",
@@ -525,9 +529,20 @@ class ProjectParser {
   const ReadOptions& options_;
   Project p_;
   compat::IlastikVersion version_ = compat::version("0.0");
+  const std::string pc_group_ = names::kPixelClassification + stage_suffix(options_.pixel_classification_stage.value_or(0));
+  const std::string feature_group_ = names::kFeatureSelections + stage_suffix(options_.pixel_classification_stage.value_or(0));
 };
 
 }  // namespace
+
+std::vector<int> pixel_classification_stages(const std::string& workflow) {
+  if (workflow == names::kPixelClassificationWorkflow || workflow == "Object Classification (from pixel classification)")
+    return {0};
+  if (workflow == "AutocontextTwoStage") return {0, 1};
+  return {};
+}
+
+std::string stage_suffix(int stage) { return stage == 0 ? std::string() : fmt::format("{:02d}", stage); }
 
 Project parse_project(const IlpTree& tree, const ReadOptions& options, Diagnostics diagnostics) {
   return ProjectParser(tree, options, std::move(diagnostics)).run();
@@ -537,7 +552,8 @@ Project read_project(const std::string& path, const ReadOptions& options) {
   return with_context("cannot read project '" + path + "'", [&] {
     // Refuse other workflows before loading what may be gigabytes of their groups.
     if (auto w = peek_workflow_name(path);
-        w && *w != names::kPixelClassificationWorkflow && *w != "PixelClassificationWorkflow")
+        w && *w != names::kPixelClassificationWorkflow && *w != "PixelClassificationWorkflow" &&
+        (!options.pixel_classification_stage || pixel_classification_stages(*w).empty()))
       throw unsupported_workflow(*w);
     Diagnostics d;
     IlpTree tree = load_tree(path, options, d);

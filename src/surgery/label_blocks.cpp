@@ -11,11 +11,12 @@ namespace ilpkit::surgery {
 
 std::pair<std::size_t, std::size_t> write_label_blocks(IlpTree& tree, const std::string& group,
                                                        const std::vector<std::uint8_t>& dense, const std::string& axes,
-                                                       const Shape& shape, const std::string& order, bool tagged) {
+                                                       const Shape& shape, const std::string& order, bool tagged,
+                                                       const std::string& pc_group) {
   auto at = [&](char a) { return axes.find(a); };
   auto extent = [&](char a) { return at(a) == std::string::npos ? std::int64_t{1} : shape[at(a)]; };
   const std::int64_t T = extent('t'), Z = extent('z'), Y = extent('y'), X = extent('x');
-  Node& sets = tree.root->require_group(names::kPixelClassification).require_group(names::kLabelSets);
+  Node& sets = tree.root->require_group(pc_group).require_group(names::kLabelSets);
   sets.remove_child(group);
   Node& g = sets.require_group(group);
   const std::int64_t tile = Z > 1 ? 32 : 64;

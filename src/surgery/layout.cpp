@@ -96,17 +96,21 @@ bool set_text(Node& group, const char* name, const std::string& text, StringForm
   return true;
 }
 
-void complete_layout(IlpTree& tree, const Project& p, std::vector<std::string>& notes, bool dataset_infos) {
-  Node& root = *tree.root;
+namespace {
+
+// Role Names and the lanes' infos.
+void complete_input_data(Node& root, const Project& p, std::vector<std::string>& notes, bool dataset_infos) {
   // Dataset infos: what 1.4.2 needs and older versions did not write.
   Node& input = root.require_group(names::kInputData);
-  if (const Node* roles = input.child(names::kRoleNames); !roles || roles->value().size() < 2) {
+  // Pixel Classification and Autocontext have the two roles; other workflows keep their own.
+  const bool two_roles = p.workflow == names::kPixelClassificationWorkflow || p.workflow == "AutocontextTwoStage";
+  if (const Node* roles = input.child(names::kRoleNames); two_roles && (!roles || roles->value().size() < 2)) {
     input.add_child(Node::make_dataset(names::kRoleNames, Value::strings({names::kRawData, names::kPredictionMask}, {2})));
     notes.push_back("Role Names set to [Raw Data, Prediction Mask]");
   }
   for (const Lane& lane : p.lanes) {
     Node& lane_group = input.require_group(names::kInfos).require_group(lane.group_name);
-    lane_group.require_group(names::kPredictionMask);
+    if (two_roles) lane_group.require_group(names::kPredictionMask);
     if (!lane.raw || !dataset_infos) continue;
     const DatasetInfo& raw = *lane.raw;
     Node& info = lane_group.require_group(names::kRawData);
@@ -135,8 +139,13 @@ void complete_layout(IlpTree& tree, const Project& p, std::vector<std::string>& 
                                          lane.group_name));
   }
 
+}
+
+// The stage's classifier and features.
+void complete_stage(Node& root, const Project& p, std::vector<std::string>& notes, const std::string& pc_group,
+                    const std::string& feature_group) {
   // Classifier: factory readable by 1.4.2, the ClassifierForests datasets it expects.
-  Node& pc = root.require_group(names::kPixelClassification);
+  Node& pc = root.require_group(pc_group);
   if (p.classifier && !p.classifier->forests.empty()) {
     Node& forests = pc.require_group(names::kClassifierForests);
     if (add_missing(forests, names::kKnownLabels,
@@ -165,7 +174,7 @@ void complete_layout(IlpTree& tree, const Project& p, std::vector<std::string>& 
     } catch (const Error&) {
     }
     if (rebuilt) {
-      Node& fsel = root.require_group(names::kFeatureSelections);
+      Node& fsel = root.require_group(feature_group);
       const std::size_t n_ids = rebuilt->ids.size(), n_scales = rebuilt->scales.size();
       fsel.add_child(Node::make_dataset(names::kFeatureIds, Value::strings(rebuilt->ids, {n_ids})));
       fsel.add_child(Node::make_dataset(names::kScales, Value::from_vector(rebuilt->scales, {n_scales})));
@@ -175,19 +184,28 @@ void complete_layout(IlpTree& tree, const Project& p, std::vector<std::string>& 
       if (rebuilt->compute_in_2d_stored)
         fsel.add_child(Node::make_dataset(names::kComputeIn2d, Value::bools(rebuilt->compute_in_2d, {n_scales})));
       fsel.add_child(Node::make_dataset(names::kStorageVersion, Value::string("0.1")));
-      notes.push_back(fmt::format("FeatureSelections rebuilt from the forest's {} channel names",
-                                         p.classifier->feature_names->size()));
+      notes.push_back(fmt::format("{} rebuilt from the forest's {} channel names", feature_group,
+                                  p.classifier->feature_names->size()));
     } else {
       notes.push_back("warning: the feature selection is empty and the forest's channel names do not give one "
                              "back exactly; ilastik 1.4.2 cannot export from this project (E030)");
     }
   }
-  surgery::normalize_empty_bookmarks(tree, notes);
+}
 
+}  // namespace
+
+void complete_layout(IlpTree& tree, const Project& p, std::vector<std::string>& notes, const LayoutScope& scope) {
+  Node& root = *tree.root;
+  const std::string pc_group = names::kPixelClassification + stage_suffix(scope.stage);
+  const std::string feature_group = names::kFeatureSelections + stage_suffix(scope.stage);
+  if (scope.stage == 0) complete_input_data(root, p, notes, scope.dataset_infos);
+  complete_stage(root, p, notes, pc_group, feature_group);
+  if (scope.stage == 0) surgery::normalize_empty_bookmarks(tree, notes);
   // StorageVersion in every applet group with content (ilastik ignores groups without it).
-  for (const auto& [group, storage] : std::vector<std::pair<const char*, const char*>>{
-           {names::kInputData, "0.2"}, {names::kFeatureSelections, "0.1"}, {names::kPixelClassification, "0.1"},
-           {names::kPredictionExport, "0.1"}}) {
+  std::vector<std::pair<std::string, const char*>> groups{{feature_group, "0.1"}, {pc_group, "0.1"}};
+  if (scope.stage == 0) groups.insert(groups.end(), {{names::kInputData, "0.2"}, {names::kPredictionExport, "0.1"}});
+  for (const auto& [group, storage] : groups) {
     Node* g = root.child(group);
     if (g && !g->children().empty() && add_missing(*g, names::kStorageVersion, Value::string(storage)))
       notes.push_back(fmt::format("/{}: StorageVersion {} added", group, storage));
@@ -195,8 +213,10 @@ void complete_layout(IlpTree& tree, const Project& p, std::vector<std::string>& 
 }
 
 void verify_written(const std::string& path, const std::vector<std::vector<std::uint8_t>>& truth,
-                    const std::optional<Classifier>& forests, bool bilingual) {
-  const Project after = read_project(path);
+                    const std::optional<Classifier>& forests, bool bilingual, std::optional<int> stage) {
+  ReadOptions options;
+  options.pixel_classification_stage = stage;
+  const Project after = read_project(path, options);
   const auto version = compat::IlastikVersion::parse(after.ilastik_version);
   for (std::size_t i = 0; i < truth.size(); ++i) {
     if (truth[i].empty()) continue;

@@ -24,14 +24,18 @@ bool set_text(Node& group, const char* name, const std::string& text, StringForm
 /// did not write (surgery.md §1.4): Role Names, completed dataset infos, a readable factory,
 /// known_labels and pickled_type, an empty feature selection rebuilt from the forest's channel
 /// names, empty bookmarks, StorageVersions. Adds only what is missing. One note per change.
-/// Without `dataset_infos` the lanes' Raw Data infos are left to the caller (which rewrites them).
-void complete_layout(IlpTree& tree, const Project& p, std::vector<std::string>& notes, bool dataset_infos = true);
+/// `p` is the project read as `scope.stage`.
+struct LayoutScope {
+  int stage = 0;              ///< the Pixel Classification stage's groups (Autocontext's second: 1)
+  bool dataset_infos = true;  ///< false: the lanes' Raw Data infos are left to the caller (which rewrites them)
+};
+void complete_layout(IlpTree& tree, const Project& p, std::vector<std::string>& notes, const LayoutScope& scope = {});
 
 /// Reads a written project back and checks the invariants (surgery.md §1.4, §2.9): each lane's
 /// labels equal `truth` (lanes with an empty truth are skipped) as ilpkit reads them and as
 /// ilastik 1.4.2 (and, when `bilingual`, 1.3.3post3) places the blocks; the forests equal
-/// `forests`. Throws Error(Internal) naming the first difference.
+/// `forests`. Throws Error(Internal) naming the first difference. `stage` as in ReadOptions.
 void verify_written(const std::string& path, const std::vector<std::vector<std::uint8_t>>& truth,
-                    const std::optional<Classifier>& forests, bool bilingual);
+                    const std::optional<Classifier>& forests, bool bilingual, std::optional<int> stage = std::nullopt);
 
 }  // namespace ilpkit::surgery

@@ -15,6 +15,7 @@
 #include "ilpkit/ilp.hpp"
 #include "ilpkit/surgery.hpp"
 #include "label_blocks.hpp"
+#include "labels.hpp"
 #include "layout.hpp"
 #include "names.hpp"
 #include "save.hpp"
@@ -34,11 +35,39 @@ EditReport migrate(const std::string& project, const MigrateOptions& o, const Sa
   if (compat::is_ilastik_05_layout(tree))
     throw Error(ErrorKind::Unsupported, "E_UNSUPPORTED_05: an ilastik 0.5 project is another format; its conversion "
                                         "(surgery.md §2.6.1) is not implemented yet");
-  const Project p = read_project(project);  // refuses other workflows and unreadable content
+  // Every Pixel Classification stage the workflow holds (Autocontext: two; PC+OC: one); the
+  // rest of such projects is left as it is (surgery.md §1.4 step 1).
+  ReadOptions read;
+  read.pixel_classification_stage = 0;
+  std::vector<Project> stages{read_project(project, read)};  // refuses other workflows and unreadable content
+  for (int s : pixel_classification_stages(stages.front().workflow))
+    if (s > 0) {
+      read.pixel_classification_stage = s;
+      stages.push_back(read_project(project, read));
+    }
+  // A shape inferred from the blocks is the bound over every stage's blocks.
+  for (std::size_t i = 0; i < stages.front().lanes.size(); ++i) {
+    std::optional<Shape> bound;
+    for (const Project& stage : stages) {
+      const auto& raw = stage.lanes[i].raw;
+      if (!raw || raw->shape_source != labels::kInferredShapeSource || !raw->shape) continue;
+      if (!bound) bound = raw->shape;
+      else if (bound->size() == raw->shape->size())
+        for (std::size_t k = 0; k < bound->size(); ++k) (*bound)[k] = std::max((*bound)[k], (*raw->shape)[k]);
+    }
+    if (bound && stages.size() > 1)
+      for (Project& stage : stages)
+        if (auto& raw = stage.lanes[i].raw; raw && raw->shape_source == labels::kInferredShapeSource) {
+          raw->shape = bound;
+          labels::compute_internal_geometry(stage.lanes[i]);
+        }
+  }
+  const Project& p = stages.front();
   const auto version = compat::IlastikVersion::parse(p.ilastik_version);
-  for (const auto& ll : p.labels)
-    if (!ll.blocks.empty() && !ll.order_error.empty())
-      throw Error(ErrorKind::Format, fmt::format("E_LABEL_ORDER: {}: {}", ll.group_name, ll.order_error));
+  for (const Project& stage : stages)
+    for (const auto& ll : stage.labels)
+      if (!ll.blocks.empty() && !ll.order_error.empty())
+        throw Error(ErrorKind::Format, fmt::format("E_LABEL_ORDER: {}: {}", ll.group_name, ll.order_error));
   for (const auto& lane : p.lanes)
     if (lane.raw && lane.raw->shape_source == "label blocks (lower bound)" && !o.infer_shape)
       throw Error(ErrorKind::Usage,
@@ -52,25 +81,36 @@ EditReport migrate(const std::string& project, const MigrateOptions& o, const Sa
   for (const auto& m : compat::migrate(tree, notes)) report.notes.push_back("applied " + m);
   Node& root = *tree.root;
 
-  surgery::complete_layout(tree, p, report.notes);
+  std::vector<std::vector<std::vector<std::uint8_t>>> truth(stages.size());
+  for (std::size_t s = 0; s < stages.size(); ++s) {
+    const Project& stage = stages[s];
+    const int number = static_cast<int>(s);
+    const std::string pc_group = names::kPixelClassification + stage_suffix(number);
+    std::vector<std::string> stage_notes;
+    surgery::complete_layout(tree, stage, stage_notes, {number, true});
 
-  // Label blocks from the true dense labels: internal order with axistags (1.4), or the data's
-  // original order without them (bilingual).
-  std::vector<std::vector<std::uint8_t>> truth(p.lanes.size());
-  for (std::size_t i = 0; i < p.labels.size() && i < p.lanes.size(); ++i) {
-    const LaneLabels& ll = p.labels[i];
-    if (ll.blocks.empty()) continue;
-    const std::string order = bilingual ? compat::original_order(p.lanes[i].raw->axes) : p.lanes[i].internal_axes;
-    const bool already = bilingual ? ll.stored_axes == order && version == compat::version(target_version)
-                                   : ll.order_basis == "axistags attribute" && ll.stored_axes == order &&
-                                         version >= compat::version("1.4.0b8");
-    const LabelVolume v = decode_labels(p, i);
-    truth[i] = v.data;
-    if (already) continue;
-    const auto [blocks, labelled] = surgery::write_label_blocks(tree, ll.group_name, v.data, v.axes, v.shape, order, !bilingual);
-    report.notes.push_back(fmt::format("{}: {} block(s) in '{}' ({}) rewritten as {} block(s) in '{}'{} ({} labelled pixels)",
-                                       ll.group_name, ll.blocks.size(), ll.stored_axes, ll.order_basis, blocks, order,
-                                       bilingual ? "" : " with axistags", labelled));
+    // Label blocks from the true dense labels: internal order with axistags (1.4), or the data's
+    // original order without them (bilingual).
+    truth[s].resize(stage.lanes.size());
+    for (std::size_t i = 0; i < stage.labels.size() && i < stage.lanes.size(); ++i) {
+      const LaneLabels& ll = stage.labels[i];
+      if (ll.blocks.empty()) continue;
+      const std::string order = bilingual ? compat::original_order(stage.lanes[i].raw->axes) : stage.lanes[i].internal_axes;
+      const bool already = bilingual ? ll.stored_axes == order && version == compat::version(target_version)
+                                     : ll.order_basis == "axistags attribute" && ll.stored_axes == order &&
+                                           version >= compat::version("1.4.0b8");
+      const LabelVolume v = decode_labels(stage, i);
+      truth[s][i] = v.data;
+      if (already) continue;
+      const auto [blocks, labelled] =
+          surgery::write_label_blocks(tree, ll.group_name, v.data, v.axes, v.shape, order, !bilingual, pc_group);
+      stage_notes.push_back(fmt::format("{}: {} block(s) in '{}' ({}) rewritten as {} block(s) in '{}'{} ({} labelled pixels)",
+                                        ll.group_name, ll.blocks.size(), ll.stored_axes, ll.order_basis, blocks, order,
+                                        bilingual ? "" : " with axistags", labelled));
+    }
+    for (auto& n : stage_notes)
+      report.notes.push_back(s == 0 ? std::move(n) : n.rfind("warning: ", 0) == 0 ? "warning: " + pc_group + ": " + n.substr(9)
+                                                                                  : pc_group + ": " + n);
   }
 
   if (o.drop_legacy)
@@ -88,7 +128,8 @@ EditReport migrate(const std::string& project, const MigrateOptions& o, const Sa
   report.notes.push_back(fmt::format("ilastikVersion {} -> {}", p.ilastik_version, target_version));
   // The invariants, on the staged file: the same labels per lane, the same forests.
   surgery::save_project(tree, project, save, report, [&](const std::string& staged) {
-    surgery::verify_written(staged, truth, p.classifier, bilingual);
+    for (std::size_t s = 0; s < stages.size(); ++s)
+      surgery::verify_written(staged, truth[s], stages[s].classifier, bilingual, static_cast<int>(s));
   });
   report.changed = true;
   return report;

@@ -321,7 +321,7 @@ EditReport steinbock_fix(const std::string& project, const SteinbockFixOptions& 
   // The reader's own repairs and what 1.4.2 needs besides (as migrate).
   Diagnostics ignored;
   for (const auto& m : compat::migrate(tree, ignored)) report.notes.push_back("applied " + m);
-  surgery::complete_layout(tree, p, report.notes, false);
+  surgery::complete_layout(tree, p, report.notes, {0, false});
   Node& root = *tree.root;
 
   // Rule 5: the infos point at the crops.

@@ -218,6 +218,20 @@ void expect_export_matches(const std::string& project, const std::string& input,
   EXPECT_GE(static_cast<double>(close), 0.9999 * static_cast<double>(a.data.size())) << input;
 }
 
+// The forests of two readings, tree for tree.
+bool surgery_forests_equal(const Project& a, const Project& b) {
+  if (!a.classifier || !b.classifier) return !a.classifier && !b.classifier;
+  if (a.classifier->forests.size() != b.classifier->forests.size()) return false;
+  for (std::size_t f = 0; f < a.classifier->forests.size(); ++f) {
+    const auto& x = a.classifier->forests[f].trees;
+    const auto& y = b.classifier->forests[f].trees;
+    if (x.size() != y.size()) return false;
+    for (std::size_t t = 0; t < x.size(); ++t)
+      if (x[t].topology != y[t].topology || x[t].parameters != y[t].parameters) return false;
+  }
+  return true;
+}
+
 fs::path scratch_dir(const std::string& name) {
   const fs::path dir = fs::path(::testing::TempDir()) / ("ilpkit-" + name + "-" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -408,9 +422,11 @@ TEST(Corpus, MigrateKeepsLabelsAndForestsAndIsIdempotent) {
     for (const auto& e : fs::directory_iterator(path.parent_path()))
       if (!fs::exists(dir / e.path().filename())) fs::create_symlink(e.path(), dir / e.path().filename());
     const std::string project = (dir / "project.ilp").string();
+    ReadOptions stage1;  // Autocontext and PC+OC projects: their (first) Pixel Classification stage
+    stage1.pixel_classification_stage = 0;
     std::string group = "?";
     try {
-      const auto v = read_project(project).ilastik_version;
+      const auto v = read_project(project, stage1).ilastik_version;
       group = v.substr(0, v.find('.', v.find('.') + 1));
     } catch (const Error&) {
       group = "0.5/other";
@@ -418,10 +434,12 @@ TEST(Corpus, MigrateKeepsLabelsAndForestsAndIsIdempotent) {
     MigrateOptions o;
     o.infer_shape = true;
     try {
-      const Project before = read_project(project);
+      const Project before = read_project(project, stage1);
       const EditReport r = migrate(project, o);
       outcome[group][r.changed ? "migrated" : "already current"]++;
-      const Project after = read_project(project);
+      if (before.workflow != "Pixel Classification")
+        outcome[group][fmt::format("  {} {}", r.changed ? "migrated" : "current", before.workflow)]++;
+      const Project after = read_project(project, stage1);
       EXPECT_EQ(after.lanes.size(), before.lanes.size());
       EXPECT_EQ(after.label_classes.size(), before.label_classes.size());
       EXPECT_EQ(after.classifier.has_value(), before.classifier.has_value());
@@ -514,6 +532,68 @@ TEST(Corpus, MigrateRebuildsAnEmptyFeatureSelection) {
   std::printf("hytra migrated: Simple Segmentation equals the shipped reference + 1 on %lld of %lld pixels\n",
               static_cast<long long>(equal), static_cast<long long>(pixels));
   fs::remove_all(dir);
+}
+
+// surgery.md §1.4 step 1: Autocontext projects are migrated in both Pixel Classification stages
+// (PixelClassification, PixelClassification01), each lane's labels unchanged in each, the other
+// groups left alone. The 1.3.0 files hold blocks of both stages in the legacy order.
+TEST(Corpus, MigrateAutocontextKeepsBothStages) {
+  REQUIRE_CORPUS();
+  for (const char* rel : {"public/ilastik-axes-test-projects/Autocontext2d3c.ilp", "public/ilastik-axes-test-projects/Autocontext5t2d1c.ilp"}) {
+    SCOPED_TRACE(rel);
+    if (!fs::exists(corpus_root() / rel)) continue;
+    const fs::path dir = scratch_dir("autocontext");
+    fs::copy_file(corpus_root() / rel, dir / "project.ilp");
+    fs::permissions(dir / "project.ilp", fs::perms::owner_write, fs::perm_options::add);
+    const std::string project = (dir / "project.ilp").string();
+    std::vector<Project> before;
+    for (int s : {0, 1}) {
+      ReadOptions r;
+      r.pixel_classification_stage = s;
+      before.push_back(read_project(project, r));
+    }
+    EXPECT_THROW(read_project(project), Error);  // a plain read still refuses the workflow
+    MigrateOptions o;
+    o.infer_shape = true;
+    ASSERT_TRUE(migrate(project, o).changed);
+    for (int s : {0, 1}) {
+      ReadOptions r;
+      r.pixel_classification_stage = s;
+      const Project after = read_project(project, r);
+      EXPECT_EQ(after.ilastik_version, "1.4.2");
+      EXPECT_EQ(after.workflow, "AutocontextTwoStage");
+      std::size_t labelled = 0;
+      for (std::size_t i = 0; i < after.labels.size(); ++i) {
+        if (before[static_cast<std::size_t>(s)].labels[i].blocks.empty()) continue;
+        EXPECT_EQ(after.labels[i].order_basis, "axistags attribute");
+        const auto a = decode_labels(after, i), b = decode_labels(before[static_cast<std::size_t>(s)], i);
+        // The same pixels at the same places; the lane's shape is the bound over both stages'
+        // blocks now, so `a` may extend beyond `b` (unlabelled there).
+        ASSERT_EQ(a.axes, b.axes);
+        std::size_t differ = 0, n = 0;
+        for (std::size_t k = 0; k < a.data.size(); ++k) {
+          std::size_t rest = k, at_b = 0, stride_b = 1;
+          bool inside = true;
+          for (std::size_t d = a.shape.size(); d-- > 0;) {
+            const auto coord = static_cast<std::int64_t>(rest % static_cast<std::size_t>(a.shape[d]));
+            rest /= static_cast<std::size_t>(a.shape[d]);
+            inside = inside && coord < b.shape[d];
+            at_b += static_cast<std::size_t>(coord) * stride_b;
+            stride_b *= static_cast<std::size_t>(b.shape[d]);
+          }
+          differ += a.data[k] != (inside ? b.data[at_b] : 0);
+          n += inside;
+        }
+        EXPECT_EQ(n, b.data.size());
+        EXPECT_EQ(differ, 0u) << "stage " << s << " lane " << i;
+        labelled += a.data.size() - static_cast<std::size_t>(std::count(a.data.begin(), a.data.end(), 0));
+      }
+      EXPECT_GT(labelled, 0u) << "stage " << s;
+      EXPECT_TRUE(surgery_forests_equal(before[static_cast<std::size_t>(s)], after)) << "stage " << s;
+    }
+    EXPECT_FALSE(migrate(project, o).changed);
+    fs::remove_all(dir);
+  }
 }
 
 // surgery.md §1.3/§2.9: the bilingual layout (blocks in the data's original order, version
