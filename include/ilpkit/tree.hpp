@@ -141,6 +141,7 @@ class Node {
   struct Storage {
     std::vector<std::uint64_t> chunk;
     int gzip_level = -1;
+    std::uint64_t stored_bytes = 0;  ///< space its data took in the file it was loaded from (0: new)
   };
   const Storage& storage() const noexcept { return storage_; }
   void set_storage(Storage storage) { storage_ = std::move(storage); }

@@ -469,6 +469,7 @@ DatasetInfo dataset_info(hid_t dataset) {
   }
   info.description = describe(f, info.shape);
   info.bytes = memory_bytes(f, element_count(info.shape));
+  info.stored_bytes = H5Dget_storage_size(dataset);
   // Storage, so that rewritten files keep each dataset's chunking and compression.
   const hid_t dcpl = H5Dget_create_plist(dataset);
   if (dcpl >= 0) {

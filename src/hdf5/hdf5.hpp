@@ -95,6 +95,7 @@ struct DatasetInfo {
   std::uint64_t bytes = 0;  ///< element count × element size in memory (saturating)
   std::vector<std::uint64_t> chunk;  ///< chunk shape ({} for contiguous or compact storage)
   int gzip_level = -1;               ///< deflate filter level, -1 without
+  std::uint64_t stored_bytes = 0;    ///< space its data takes in the file (H5Dget_storage_size)
 };
 DatasetInfo dataset_info(hid_t dataset);
 

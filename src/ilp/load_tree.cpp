@@ -94,7 +94,7 @@ class TreeLoader {
         warn(diagnostics_, path, e.detail());
       }
     }
-    node->set_storage({info.chunk, info.gzip_level});
+    node->set_storage({info.chunk, info.gzip_level, info.stored_bytes});
     load_attributes(ds, path, *node);
     return node;
   }

@@ -5,6 +5,7 @@
 // content means. Comparing the two with the rules ilastik 1.4.2 and 1.3.3post3 apply tells what
 // each of them would do.
 #include <algorithm>
+#include <functional>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -69,6 +70,7 @@ class Linter {
     if (!check_root(raw)) return finish();
     check_raw_infos(*raw.root);
     check_raw_groups(*raw.root);
+    report_size(*raw.root);
 
     // The checked model: the same file read as ilpkit reads it.
     std::optional<Project> project;
@@ -150,6 +152,44 @@ class Linter {
   }
 
   // Dataset infos as stored: E010-E012, W050-W051, W057, and the `shape` needed for E016.
+  // I070 (surgery.md §4): what takes the file's space, by what ilastik stores.
+  void report_size(const Node& root) {
+    std::error_code ec;
+    const auto file = fs::file_size(path_, ec);
+    if (ec) return;
+    std::uint64_t raw = 0, labels = 0, forests = 0, other = 0;
+    std::function<void(const Node&, const std::string&)> walk = [&](const Node& n, const std::string& at) {
+      for (const Node* c : n.children()) {
+        const std::string path = at + "/" + c->name();
+        if (c->is_group()) {
+          walk(*c, path);
+          continue;
+        }
+        const std::uint64_t bytes = c->storage().stored_bytes;
+        if (path.rfind(std::string("/") + names::kInputData + "/" + names::kLocalData + "/", 0) == 0) raw += bytes;
+        else if (path.find("/LabelSets/") != std::string::npos) labels += bytes;
+        else if (path.find("/ClassifierForests/") != std::string::npos) forests += bytes;
+        else other += bytes;
+      }
+    };
+    walk(root, "");
+    const std::uint64_t data = raw + labels + forests + other;
+    const std::uint64_t rest = file > data ? file - data : 0;
+    auto mb = [](std::uint64_t b) {
+      return b >= 100000 ? fmt::format("{:.2f} MB", static_cast<double>(b) / 1e6) : fmt::format("{:.1f} kB", static_cast<double>(b) / 1e3);
+    };
+    // ilastik deletes and recreates forests and blocks on every save without reclaiming the space;
+    // the rest is HDF5's own metadata (about 200 kB, more with many lanes).
+    const bool loose = rest > 256 * 1024 && rest * 5 > file;
+    add("I070", "/",
+        fmt::format("{}: embedded raw data {}, label blocks {}, forests {}, other datasets {}, HDF5 metadata and free "
+                    "space {} ({:.0f} %){}",
+                    mb(file), mb(raw), mb(labels), mb(forests), mb(other), mb(rest),
+                    100.0 * static_cast<double>(rest) / static_cast<double>(std::max<std::uint64_t>(file, 1)),
+                    loose ? "; what of it is free space, `ilpkit compact` reclaims" : ""),
+        loose ? "never reclaims the space its saves free (compaction candidate)" : "");
+  }
+
   void check_raw_infos(const Node& root) {
     const Node* infos = root.find(std::string(names::kInputData) + "/" + names::kInfos);
     if (!infos || !infos->is_group()) return;

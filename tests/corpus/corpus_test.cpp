@@ -198,6 +198,38 @@ TEST(Corpus, ValidateFindsWhatTheSpecsSurveyRecords) {
 
 namespace {
 
+// surgery.md §4 (h5stat -S over corpus files): I070's breakdown gives the table's figures, in MB
+// rounded as the spec's table has them.
+TEST(Corpus, ValidateSizeBreakdownMatchesTheSpecsTable) {
+  REQUIRE_CORPUS();
+  struct Row {
+    const char* rel;
+    double raw, labels, forests, rest;
+  };
+  for (const Row& row : {Row{"public/neubias-nucseg2d/PixelClassification.ilp", 0, 0.31, 1.93, 0.68},
+                         Row{"public/clearmap-test-embedded/Test.ilp", 2.04, 0.23, 0.02, 0.20},
+                         Row{"public/starfish-dapi/dapi_segmentation.ilp", 0, 1.59, 0.55, 0.29},
+                         Row{"public/quantdorsal/Dorsal_Dapi_alex2.ilp", 0, 0.31, 0.04, 0.90}}) {
+    SCOPED_TRACE(row.rel);
+    if (!fs::exists(corpus_root() / row.rel)) continue;
+    std::string message;
+    for (const auto& f : validate_project((corpus_root() / row.rel).string()))
+      if (f.code == "I070") message = f.message;
+    ASSERT_FALSE(message.empty());
+    auto megabytes = [&](const std::string& label) {
+      const auto at = message.find(label + " ");
+      if (at == std::string::npos) return -1.0;
+      std::size_t used = 0;
+      const double v = std::stod(message.substr(at + label.size() + 1), &used);
+      return message.compare(at + label.size() + 1 + used, 3, " kB") == 0 ? v / 1e3 : v;
+    };
+    EXPECT_NEAR(megabytes("embedded raw data"), row.raw, 0.006) << message;
+    EXPECT_NEAR(megabytes("label blocks"), row.labels, 0.006) << message;
+    EXPECT_NEAR(megabytes("forests"), row.forests, 0.006) << message;
+    EXPECT_NEAR(megabytes("free space"), row.rest, 0.006) << message;
+  }
+}
+
 // `ilpkit run` of Probabilities for `input` with `project` equals ilastik's `reference` export
 // (>= 99.99 % of values within 1e-5, the spec's end-to-end tolerance).
 void expect_export_matches(const std::string& project, const std::string& input, const fs::path& reference,
