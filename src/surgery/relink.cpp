@@ -169,6 +169,7 @@ EditReport relink(const std::string& project, const RelinkOptions& o, const Save
     if (index >= p.lanes.size())
       throw Error(ErrorKind::Usage, fmt::format("--lane {}: the project has {} lane(s)", index, p.lanes.size()));
 
+  std::vector<std::pair<std::string, std::size_t>> relinked;  // new file name, lane
   for (std::size_t i = 0; i < p.lanes.size(); ++i) {
     const Lane& lane = p.lanes[i];
     if (!lane.raw || lane.raw->location != DataLocation::FileSystem) continue;  // embedded or URL data stays
@@ -205,6 +206,7 @@ EditReport relink(const std::string& project, const RelinkOptions& o, const Save
     info->add_child(Node::make_dataset(names::kInfoClass, Value::string(t.cls)));
     info->add_child(Node::make_dataset(names::kLocation, Value::string("FileSystem")));
     report.notes.push_back(fmt::format("{}: {} -> {}", lane.group_name, raw.stored_path, t.stored));
+    relinked.emplace_back(fs::path(paths::split_internal_path(t.stored).first).filename().string(), i);
     if (raw.dtype && *raw.dtype != t.dtype)
       report.notes.push_back(fmt::format("warning: W_RELINK_DTYPE: {} was {}, the new data is {}; features and "
                                          "predictions change with it",
@@ -218,6 +220,21 @@ EditReport relink(const std::string& project, const RelinkOptions& o, const Save
                                          fmt::join(t.shape, ", ")));
     }
     report.changed = true;
+  }
+  // ilastik #2686: its GUI relinks by the order files are picked in the dialog (by name), which
+  // puts labels on the wrong images when the lanes are not in name order. ilpkit matched by lane
+  // and name; say so when the orders differ.
+  if (relinked.size() > 1) {
+    auto by_name = relinked;
+    std::stable_sort(by_name.begin(), by_name.end());
+    if (by_name != relinked) {
+      std::vector<std::string> order;
+      for (const auto& [name, lane] : by_name) order.push_back(p.lanes[lane].group_name);
+      report.notes.push_back(fmt::format("warning: W_RELINK_LANE_ORDER: in file-name order the new files belong to {}; "
+                                         "relinking them in ilastik's dialog in that order would put the labels on the "
+                                         "wrong images (ilastik #2686); ilpkit matched each lane by itself",
+                                         fmt::join(order, ", ")));
+    }
   }
   if (o.export_template && p.export_settings && p.export_settings->filename_format) {
     if (auto mapped = apply_maps(*p.export_settings->filename_format, o)) {
@@ -239,16 +256,17 @@ EditReport relink(const std::string& project, const RelinkOptions& o, const Save
     report.notes.push_back(report.unresolved ? "nothing written" : "every lane already points at its data; nothing written");
     return report;
   }
-  surgery::save_project(tree, project, save, report);
-  // Read back: the labels must be unchanged (ilastik 1.4.2 drops them when they do not fit).
-  const Project after = read_project(report.written);
-  for (std::size_t i = 0; i < p.labels.size() && i < after.labels.size(); ++i) {
-    if (p.labels[i].blocks.empty()) continue;
-    const bool same = after.labels[i].counts == p.labels[i].counts && after.labels[i].stored_axes == p.labels[i].stored_axes &&
-                      after.labels[i].order_error.empty();
-    if (!same)
-      throw Error(ErrorKind::Internal, fmt::format("{}: the labels of lane {} read back differently", report.written, i));
-  }
+  // Read back before it replaces anything: the labels must be unchanged (ilastik 1.4.2 drops
+  // them when they do not fit).
+  surgery::save_project(tree, project, save, report, [&](const std::string& staged) {
+    const Project after = read_project(staged);
+    for (std::size_t i = 0; i < p.labels.size() && i < after.labels.size(); ++i) {
+      if (p.labels[i].blocks.empty()) continue;
+      const bool same = after.labels[i].counts == p.labels[i].counts &&
+                        after.labels[i].stored_axes == p.labels[i].stored_axes && after.labels[i].order_error.empty();
+      if (!same) throw Error(ErrorKind::Internal, fmt::format("{}: the labels of lane {} read back differently", staged, i));
+    }
+  });
   return report;
 }
 

@@ -4,6 +4,7 @@
 // idempotent; and every result ilastik could not reopen is refused with its rule, writing nothing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -118,4 +119,35 @@ TEST(Relink, CommandLineReportsLanesStillWithoutData) {
   EXPECT_EQ(test::run_exit_code(exe + " --search " + test::shell_quote((fs::path(p).parent_path() / "found").string())), 0);
   EXPECT_EQ(test::run_exit_code(exe), 0);
   EXPECT_EQ(test::run_exit_code(exe + " --lane x=a.h5"), 2);
+}
+
+// ilastik #2686: relinking in the GUI by dialog (name) order put labels on the wrong images.
+// Two lanes whose files sort the other way round: each is matched by its own name, the labels
+// stay with their lane, and W_RELINK_LANE_ORDER says a by-order relink would have swapped them.
+TEST(Relink, ReportsWhenNameOrderIsNotLaneOrder) {
+  const std::string p = test::minimal_project_copy("relink_order", {"proj", "", [&](IlpTree& tree) {
+    Node& infos = *tree.root->find("Input Data/infos");
+    Node& second = infos.require_group("lane0001").require_group("Raw Data");
+    for (const Node* c : tree.root->find(kRaw)->children()) second.add_child(Node::make_dataset(c->name(), c->value()));
+    second.add_child(Node::make_dataset("filePath", Value::string("/lost/a_raw.h5/data")));
+    second.add_child(Node::make_dataset("nickname", Value::string("a_raw")));
+    tree.root->find(std::string(kRaw) + "/filePath")->set_value(Value::string("/lost/b_raw.h5/data"));
+  }});
+  const fs::path images = fs::path(p).parent_path() / "images";
+  fs::create_directories(images);
+  fs::copy_file(test::testdata("tiny_raw.h5"), images / "b_raw.h5");
+  fs::copy_file(test::testdata("tiny_raw.h5"), images / "a_raw.h5");
+  const Project before = read_project(p);
+  ASSERT_EQ(before.lanes.size(), 2u);
+  RelinkOptions o;
+  o.search = {images.string()};
+  const EditReport r = relink(p, o);
+  const auto warning = std::find_if(r.notes.begin(), r.notes.end(),
+                                    [](const std::string& n) { return n.find("W_RELINK_LANE_ORDER") != std::string::npos; });
+  ASSERT_NE(warning, r.notes.end());
+  EXPECT_NE(warning->find("lane0001, lane0000"), std::string::npos) << *warning;
+  const Project after = read_project(p);
+  EXPECT_EQ(after.lanes[0].raw->stored_path, "images/b_raw.h5/data");
+  EXPECT_EQ(after.lanes[1].raw->stored_path, "images/a_raw.h5/data");
+  EXPECT_EQ(decode_labels(after, 0).data, decode_labels(before, 0).data);
 }
