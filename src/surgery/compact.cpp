@@ -144,26 +144,30 @@ EditReport compact(const std::string& project, const CompactOptions& o, const Sa
                                        old_size, new_size));
     return report;
   }
+  // What stays must read back the same, before it replaces anything.
+  try {
+    const Project after = read_project(staged);
+    const bool forests_kept = o.drop_forest ? !after.classifier : surgery::same_forests(before.classifier, after.classifier);
+    bool labels_kept = true;
+    if (!o.classifier_only)
+      for (std::size_t i = 0; i < before.labels.size(); ++i)
+        if (!before.labels[i].blocks.empty() && before.labels[i].order_error.empty())
+          labels_kept &= i < after.labels.size() && decode_labels(after, i).data == decode_labels(before, i).data;
+    const bool features_kept = (before.features.has_value() == after.features.has_value()) &&
+                               (!before.features || (before.features->ids == after.features->ids &&
+                                                     before.features->scales == after.features->scales &&
+                                                     before.features->matrix == after.features->matrix));
+    if (!forests_kept || !labels_kept || !features_kept || before.lanes.size() != after.lanes.size())
+      throw Error(ErrorKind::Internal, fmt::format("{}: the rewritten project reads back differently ({}{}{})", staged,
+                                                   forests_kept ? "" : "forests ", labels_kept ? "" : "labels ",
+                                                   features_kept ? "" : "features"));
+  } catch (...) {
+    fs::remove(staged, ec);
+    throw;
+  }
   surgery::install_project(staged, project, save, report);
   report.changed = true;
   report.notes.push_back(fmt::format("{} -> {} bytes", old_size, fs::file_size(report.written, ec)));
-
-  // What stays must read back the same.
-  const Project after = read_project(report.written);
-  const bool forests_kept = o.drop_forest ? !after.classifier : surgery::same_forests(before.classifier, after.classifier);
-  bool labels_kept = true;
-  if (!o.classifier_only)
-    for (std::size_t i = 0; i < before.labels.size(); ++i)
-      if (!before.labels[i].blocks.empty() && before.labels[i].order_error.empty())
-        labels_kept &= i < after.labels.size() && decode_labels(after, i).data == decode_labels(before, i).data;
-  const bool features_kept = (before.features.has_value() == after.features.has_value()) &&
-                             (!before.features || (before.features->ids == after.features->ids &&
-                                                   before.features->scales == after.features->scales &&
-                                                   before.features->matrix == after.features->matrix));
-  if (!forests_kept || !labels_kept || !features_kept || before.lanes.size() != after.lanes.size())
-    throw Error(ErrorKind::Internal, fmt::format("{}: the rewritten project reads back differently ({}{}{})", report.written,
-                                                 forests_kept ? "" : "forests ", labels_kept ? "" : "labels ",
-                                                 features_kept ? "" : "features"));
   return report;
 }
 

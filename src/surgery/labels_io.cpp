@@ -134,12 +134,12 @@ EditReport import_labels(const std::string& project, std::size_t lane, const std
     pc.remove_child(names::kClassifierForests);
     report.notes.push_back("removed the stored classifier: it was trained on other labels (retrain with `ilpkit train`)");
   }
-  surgery::save_project(tree, project, save, report);
+  // Read back before it replaces anything: the decoded labels must be the image.
+  surgery::save_project(tree, project, save, report, [&](const std::string& staged) {
+    if (decode_labels(read_project(staged), lane).data != dense)
+      throw Error(ErrorKind::Internal, fmt::format("{}: the imported labels read back differently", staged));
+  });
   report.changed = true;
-  // Read back: the decoded labels must be the image.
-  const LabelVolume back = decode_labels(read_project(report.written), lane);
-  if (back.data != dense)
-    throw Error(ErrorKind::Internal, fmt::format("{}: the imported labels read back differently", report.written));
   return report;
 }
 

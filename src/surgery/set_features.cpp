@@ -173,13 +173,13 @@ EditReport set_features(const std::string& project, const std::vector<FeatureCho
         report.notes.push_back(fmt::format("warning: {} at σ = {} is asked in 3-D but the data is 2-D", c.id, c.scale));
     }
   }
-  surgery::save_project(tree, project, save, report);
+  // Re-read what was written before it replaces anything: its channels must be the ones asked for.
+  surgery::save_project(tree, project, save, report, [&](const std::string& staged) {
+    const Project check = read_project(staged);
+    if (!check.features || names_of(feature_channels(*check.features, image)) != new_names)
+      throw Error(ErrorKind::Internal, fmt::format("{}: the written feature selection reads back differently", staged));
+  });
   report.changed = true;
-
-  // Re-read what was written: its channels must be the ones asked for.
-  const Project check = read_project(report.written);
-  if (!check.features || names_of(feature_channels(*check.features, image)) != new_names)
-    throw Error(ErrorKind::Internal, fmt::format("{}: the written feature selection reads back differently", report.written));
   return report;
 }
 
