@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "save.hpp"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <filesystem>
@@ -41,8 +44,34 @@ void check_save(const std::string& project, const SaveOptions& save) {
   }
 }
 
+namespace {
+
+// Temporary files of an earlier edit of `target` whose process is gone (killed during the write):
+// ".NAME.ilpkit-PID.new" and write_tree's "..NAME.ilpkit-PID.new.tmp-PID-N" beside it.
+void remove_abandoned_staging(const fs::path& target) {
+  const std::string stem = "." + target.filename().string() + ".ilpkit-";
+  std::error_code ec;
+  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.rfind("." + stem, 0) == 0) name.erase(0, 1);
+    if (name.rfind(stem, 0) != 0) continue;
+    const std::string rest = name.substr(stem.size());
+    const auto dot = rest.find(".new");
+    if (dot == 0 || dot == std::string::npos || rest.find_first_not_of("0123456789") != dot) continue;
+    const long pid = std::stol(rest.substr(0, dot));
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      fs::remove(it->path(), ignored);
+    }
+  }
+}
+
+}  // namespace
+
 std::string staging_path(const std::string& project, const SaveOptions& save) {
   const fs::path target(save.output.empty() ? project : save.output);
+  remove_abandoned_staging(target);
   return (target.parent_path() / fmt::format(".{}.ilpkit-{}.new", target.filename().string(), ::getpid())).string();
 }
 
