@@ -11,6 +11,7 @@
 
 #include "classifier.hpp"
 #include "data_probe.hpp"
+#include "ilpkit/image.hpp"
 #include "ilpkit/compat/ilastik_version.hpp"
 #include "ilpkit/compat/migrations.hpp"
 #include "ilpkit/error.hpp"
@@ -278,7 +279,10 @@ class ProjectParser {
     info.found = r.exists;
     info.not_found_reason = r.reason;
     if (!info.found || !options_.probe_data) return;
-    if (!probe::is_hdf5(info.file_path)) return;  // TIFF/PNG/...: existence is all we check here
+    if (!probe::is_hdf5(info.file_path)) {
+      probe_image_file(info);
+      return;
+    }
     try {
       auto facts = probe::probe_hdf5(info.file_path, info.internal_path);
       info.internal_path = facts.internal_path;
@@ -292,6 +296,36 @@ class ProjectParser {
       info.found = false;
       info.not_found_reason = e.detail();
     }
+  }
+
+  // TIFF, PNG, ...: the header, through ilpkit's image readers. Their axes may lack singleton
+  // axes the project stores (ilastik adds c); such extents are 1.
+  void probe_image_file(DatasetInfo& info) {
+    std::unique_ptr<ImageSource> image;
+    try {
+      image = open_image(info.file_path);
+    } catch (const Error& e) {
+      info.found = false;
+      info.not_found_reason = e.detail();
+      return;
+    }
+    const ImageInfo& facts = image->info();
+    if (!info.dtype) info.dtype = to_string(facts.dtype);
+    if (info.axes.empty()) {
+      info.axes = facts.axes;
+      info.axes_source = "data file";
+      learn_shape(info, facts.shape, "data file");
+      return;
+    }
+    Shape shape;
+    for (char a : info.axes) shape.push_back(facts.extent(a));
+    for (std::size_t k = 0; k < facts.axes.size(); ++k)
+      if (info.axes.find(facts.axes[k]) == std::string::npos && facts.shape[k] != 1) {
+        warn(p_.diagnostics, info.stored_path,
+             fmt::format("the file's axes '{}' ({}) do not fit the stored '{}'", facts.axes, fmt::join(facts.shape, ", "), info.axes));
+        return;
+      }
+    learn_shape(info, shape, "data file");
   }
 
   void learn_shape(DatasetInfo& info, const Shape& s, const char* source) {

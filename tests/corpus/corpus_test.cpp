@@ -648,7 +648,6 @@ TEST(Corpus, MigrateToTheBilingualLayoutAndBack) {
     const Project before = read_project(project);
     MigrateOptions o;
     o.target = "bilingual";
-    o.infer_shape = true;  // pyilastik's TIFF data: ilpkit reads existence, not the shape
     migrate(project, o);
     const Project bi = read_project(project);
     EXPECT_EQ(bi.ilastik_version, "1.3.3post3");
@@ -657,7 +656,6 @@ TEST(Corpus, MigrateToTheBilingualLayoutAndBack) {
     for (const auto& f : validate_project(project, v)) EXPECT_NE(f.level, FindingLevel::Error) << f.code << " " << f.message;
     EXPECT_FALSE(migrate(project, o).changed);
     MigrateOptions to14;
-    to14.infer_shape = true;
     migrate(project, to14);  // and on to 1.4
     const Project after = read_project(project);
     EXPECT_EQ(after.ilastik_version, "1.4.2");
