@@ -317,6 +317,12 @@ class ProjectParser {
       learn_shape(info, facts.shape, "data file");
       return;
     }
+    // Same rank: ilastik applies the stored axes to the file's dimensions in order (a two-page
+    // TIFF stored as 'cyx' has two channels, whatever the file itself suggests).
+    if (facts.axes.size() == info.axes.size()) {
+      learn_shape(info, facts.shape, "data file");
+      return;
+    }
     Shape shape;
     for (char a : info.axes) shape.push_back(facts.extent(a));
     for (std::size_t k = 0; k < facts.axes.size(); ++k)

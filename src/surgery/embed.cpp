@@ -19,6 +19,7 @@
 #include "ilpkit/ilp.hpp"
 #include "ilpkit/image.hpp"
 #include "ilpkit/surgery.hpp"
+#include "labels.hpp"
 #include "names.hpp"
 #include "save.hpp"
 
@@ -54,28 +55,56 @@ Value read_pixels(const DatasetInfo& raw) {
     auto ds = hdf5::open_object(f.id(), raw.internal_path);
     return hdf5::read_dataset(ds.id(), std::uint64_t{64} << 30);
   }
-  // Image files: read through ilpkit's readers (exact for their 8/16-bit and float32 samples).
+  // Image files: read through ilpkit's readers (exact for their 8/16-bit and float32 samples),
+  // with the lane's axes applied to the file's dimensions as ilastik applies them, and laid out
+  // in that order.
   auto image = open_image(raw.file_path);
+  if (!raw.axes.empty() && raw.axes.size() == image->info().shape.size()) image->set_axes(raw.axes, "the lane's axistags");
   const ImageInfo& info = image->info();
   const auto g = info.geometry();
-  std::vector<unsigned char> bytes;
-  const std::size_t elem = element_size(info.dtype);
+  const std::int64_t T = std::max<std::int64_t>(info.extent('t'), 1);
+  std::vector<PlanarBlock> frames(static_cast<std::size_t>(T));
+  for (std::int64_t t = 0; t < T; ++t) image->read(t, Box{{0, 0, 0}, {g.z, g.y, g.x}}, frames[static_cast<std::size_t>(t)]);
   std::vector<float> values;
-  for (std::int64_t t = 0; t < std::max<std::int64_t>(info.extent('t'), 1); ++t) {
-    PlanarBlock block;
-    image->read(t, Box{{0, 0, 0}, {g.z, g.y, g.x}}, block);
-    // planar [c][z][y][x] -> the file's order (t, z, y, x, c as the reader names them)
-    const std::int64_t plane = block.plane_size();
-    for (std::int64_t i = 0; i < plane; ++i)
-      for (int c = 0; c < block.channels; ++c) values.push_back(block.channel(c)[i]);
+  values.reserve(static_cast<std::size_t>(T * g.channels * g.z * g.y * g.x));
+  std::vector<std::int64_t> idx(info.axes.size(), 0);
+  const std::int64_t count = T * g.channels * g.z * g.y * g.x;
+  for (std::int64_t n = 0; n < count; ++n) {
+    std::int64_t t = 0, c = 0, z = 0, y = 0, x = 0;
+    for (std::size_t k = 0; k < info.axes.size(); ++k) {
+      switch (info.axes[k]) {
+        case 't': t = idx[k]; break;
+        case 'c': c = idx[k]; break;
+        case 'z': z = idx[k]; break;
+        case 'y': y = idx[k]; break;
+        case 'x': x = idx[k]; break;
+        default: break;
+      }
+    }
+    values.push_back(frames[static_cast<std::size_t>(t)].channel(static_cast<int>(c))[(z * g.y + y) * g.x + x]);
+    for (std::size_t k = info.axes.size(); k-- > 0;) {
+      if (++idx[k] < info.shape[k]) break;
+      idx[k] = 0;
+    }
   }
-  if (info.axes.find('c') != std::string::npos && info.axes.back() != 'c')
-    throw Error(ErrorKind::Unsupported, fmt::format("{}: channels before the spatial axes ('{}'); convert it to HDF5 first",
-                                                    raw.file_path, info.axes));
-  bytes.resize(values.size() * elem);
+  std::vector<unsigned char> bytes(values.size() * element_size(info.dtype));
   convert_export_values(values.data(), values.size(), info.dtype, std::nullopt, bytes.data());
   std::vector<std::uint64_t> shape(info.shape.begin(), info.shape.end());
   return Value::numeric(info.dtype, shape, std::move(bytes));
+}
+
+// Saves the edit after checking, on the staged file, that every lane's labels read as before
+// (moving the pixels must not change the lane's axes or extents).
+void save_keeping_labels(const IlpTree& tree, const std::string& project, const Project& before, const SaveOptions& save,
+                         EditReport& report) {
+  surgery::save_project(tree, project, save, report, [&](const std::string& staged) {
+    const Project after = read_project(staged);
+    for (std::size_t i = 0; i < before.labels.size(); ++i) {
+      if (before.labels[i].blocks.empty() || !before.labels[i].order_error.empty()) continue;
+      if (i >= after.lanes.size() || decode_labels(after, i).data != decode_labels(before, i).data)
+        throw Error(ErrorKind::Internal, fmt::format("{}: lane {}'s labels read back differently", staged, i));
+    }
+  });
 }
 
 }  // namespace
@@ -94,7 +123,7 @@ EditReport embed(const std::string& project, const EmbedOptions& o, const SaveOp
     // ilastik reads image files with a channel axis: take the lane's stored shape when it only
     // adds singleton axes.
     std::vector<std::uint64_t> shape = pixels.shape();
-    if (raw.shape && raw.shape_source == "info") {
+    if (raw.shape && raw.shape_source != labels::kInferredShapeSource) {
       std::uint64_t stored_count = 1, count = 1;
       for (auto v : *raw.shape) stored_count *= static_cast<std::uint64_t>(v);
       for (auto v : shape) count *= v;
@@ -132,7 +161,7 @@ EditReport embed(const std::string& project, const EmbedOptions& o, const SaveOp
     report.notes.push_back("no lane with external data to embed; nothing written");
     return report;
   }
-  surgery::save_project(tree, project, save, report);
+  save_keeping_labels(tree, project, p, save, report);
   return report;
 }
 
@@ -200,7 +229,7 @@ EditReport extract(const std::string& project, const ExtractOptions& o, const Sa
       report.notes.push_back("no embedded lane to extract; nothing written");
       return report;
     }
-    surgery::save_project(tree, project, save, report);
+    save_keeping_labels(tree, project, p, save, report);
   } catch (...) {
     // The project was not changed: the files written for it would only confuse.
     std::error_code ec;

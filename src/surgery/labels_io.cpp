@@ -39,8 +39,8 @@ std::string export_labels(const std::string& project, std::size_t lane, const st
   const Project p = read_project(project);
   lane_of(p, lane);
   const LabelVolume v = decode_labels(p, lane);
-  // One time point at a time through the image writers (HDF5: dataset exported_data... named
-  // "labels" here; TIFF for 2-D and 3-D).
+  // One time point at a time through the image writers (HDF5: dataset "labels", compressed, as
+  // labels are mostly zeros; TIFF for 2-D and 3-D).
   const std::string ext = fs::path(output).extension().string();
   const bool tiff = ext == ".tif" || ext == ".tiff";
   ImageWriterOptions o;
@@ -51,7 +51,7 @@ std::string export_labels(const std::string& project, std::size_t lane, const st
   o.dtype = ValueType::UInt8;
   if (tiff && v.axes != "yxc" && v.axes != "zyxc")
     throw Error(ErrorKind::Usage, fmt::format("labels in axes '{}' do not fit a TIFF; write .h5 instead", v.axes));
-  auto writer = open_image_writer(tiff ? (v.axes == "zyxc" ? "multipage tiff" : "tiff") : "hdf5", o);
+  auto writer = open_image_writer(tiff ? (v.axes == "zyxc" ? "multipage tiff" : "tiff") : "compressed hdf5", o);
   const std::int64_t T = at(v.axes, 't') == std::string::npos ? 1 : v.shape[at(v.axes, 't')];
   auto extent = [&](char a) { return at(v.axes, a) == std::string::npos ? std::int64_t{1} : v.shape[at(v.axes, a)]; };
   const std::int64_t Z = extent('z'), Y = extent('y'), X = extent('x');

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "save.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <filesystem>
@@ -12,7 +15,6 @@
 #include <fmt/format.h>
 
 #include "ilpkit/error.hpp"
-#include "hdf5.hpp"
 #include "ilpkit/ilp.hpp"
 
 namespace ilpkit::surgery {
@@ -34,14 +36,17 @@ void check_save(const std::string& project, const SaveOptions& save) {
     return;
   }
   // Another program (ilastik's GUI) holding the project open for writing would be corrupted by a
-  // replacement under it (ilastik #3098, #2274): HDF5's own lock tells.
-  try {
-    hdf5::File::open_read_write(project).close();
-  } catch (const Error& e) {
-    throw Error(ErrorKind::Io, fmt::format("E_IN_USE: {} cannot be opened for writing ({}); close it in ilastik or the "
-                                           "other program first, or write a copy with -o",
-                                           project, e.detail()));
-  }
+  // replacement under it (ilastik #3098, #2274). HDF5 writers hold an exclusive flock() on the
+  // file; asking for a shared one tells without opening it through HDF5, which would rewrite its
+  // superblock flags on close.
+  const int fd = ::open(project.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(ErrorKind::Io, fmt::format("cannot open {}: {}", project, std::strerror(errno)));
+  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // also releases the shared lock
+  if (held)
+    throw Error(ErrorKind::Io, fmt::format("E_IN_USE: {} is open for writing in another program (it holds the file's "
+                                           "lock); close it in ilastik or the other program first, or write a copy with -o",
+                                           project));
 }
 
 namespace {

@@ -62,7 +62,7 @@ std::map<std::string, Crop> list_crops(const fs::path& dir) {
   std::map<std::string, Crop> crops;
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
-    throw Error(ErrorKind::Io, fmt::format("E_CROP_MISSING: the crop folder {} does not exist", dir.string()));
+    throw Error(ErrorKind::Io, fmt::format("E_CROP_MISSING: the crop folder {} does not exist (--crops)", dir.string()));
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const fs::path& f = it->path();
     if (f.filename().string().front() == '.') {
@@ -285,7 +285,7 @@ EditReport steinbock_fix(const std::string& project, const SteinbockFixOptions& 
   }
   // Rule 4: the same y, x extents and channel count as the lane's old data, and as the forest expects.
   std::size_t per_channel = 0;
-  if (p.classifier && p.features && !p.features->empty())
+  if (p.classifier && p.classifier->feature_count() > 0 && p.features && !p.features->empty())
     per_channel = feature_channels(*p.features, ImageGeometry::from_internal("yxc", {2, 2, 1})).size();
   for (std::size_t i = 0; i < p.lanes.size(); ++i) {
     const Crop* crop = lane_crop[i];
@@ -359,10 +359,13 @@ EditReport steinbock_fix(const std::string& project, const SteinbockFixOptions& 
       report.notes.push_back(fmt::format("{}: now {} ({})", lane.group_name, path, fmt::join(changed, ", ")));
   }
   // Embedded data no lane uses any more (rule 5): only those, other local_data stays.
-  for (const Lane& lane : p.lanes)
-    for (const auto* info : {lane.raw ? &*lane.raw : nullptr, lane.mask ? &*lane.mask : nullptr})
-      if (info && info->location == DataLocation::ProjectInternal && !lane_crop[&lane - p.lanes.data()])
-        still_embedded.insert(fs::path(info->internal_path).filename().string());
+  for (std::size_t i = 0; i < p.lanes.size(); ++i) {
+    const Lane& lane = p.lanes[i];
+    if (lane.raw && lane.raw->location == DataLocation::ProjectInternal && !lane_crop[i])
+      still_embedded.insert(fs::path(lane.raw->internal_path).filename().string());
+    if (lane.mask && lane.mask->location == DataLocation::ProjectInternal)  // masks keep their data
+      still_embedded.insert(fs::path(lane.mask->internal_path).filename().string());
+  }
   if (Node* local = root.find(std::string(names::kInputData) + "/" + names::kLocalData))
     for (Node* ds : local->children())
       if (!still_embedded.count(ds->name())) {

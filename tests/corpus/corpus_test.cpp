@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "corpus.hpp"
+#include "forest_bytes.hpp"
 #include "hdf5.hpp"
 #include "ilpkit/error.hpp"
 #include "ilpkit/ilp.hpp"
@@ -467,7 +468,9 @@ TEST(Corpus, MigrateKeepsLabelsAndForestsAndIsIdempotent) {
     o.infer_shape = true;
     try {
       const Project before = read_project(project, stage1);
+      const auto forests = test::forest_bytes(project);
       const EditReport r = migrate(project, o);
+      EXPECT_EQ(test::forest_bytes(project), forests) << "forests not byte-identical";
       outcome[group][r.changed ? "migrated" : "already current"]++;
       if (before.workflow != "Pixel Classification")
         outcome[group][fmt::format("  {} {}", r.changed ? "migrated" : "current", before.workflow)]++;

@@ -10,12 +10,13 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <functional>
 #include <map>
 
 #include <fmt/format.h>
 
 #include "corpus.hpp"
+#include "forest_bytes.hpp"
+#include "synthetic_crop.hpp"
 #include "hdf5.hpp"
 #include "ilpkit/axes.hpp"
 #include "ilpkit/error.hpp"
@@ -28,56 +29,16 @@ namespace fs = std::filesystem;
 namespace {
 
 using test::corpus_root;
+using test::forest_bytes;
 
 // The synthetic pixel at channel c, row y, column x.
 std::uint16_t pixel(std::uint64_t c, std::uint64_t y, std::uint64_t x) {
   return static_cast<std::uint16_t>((c * 1009 + y * 7 + x * 3) % 60000);
 }
 
-// A crop of C channels, Y x X, stored in `axes` (letters of "czyx"; z and other axes extent 1).
 void write_crop(const fs::path& file, const std::string& dataset, const std::string& axes, std::uint64_t C, std::uint64_t Y,
-                std::uint64_t X, bool with_axistags = true) {
-  std::vector<std::uint64_t> shape;
-  for (char a : axes) shape.push_back(a == 'c' ? C : a == 'y' ? Y : a == 'x' ? X : 1);
-  std::vector<std::uint16_t> v(C * Y * X);
-  std::vector<std::uint64_t> idx(axes.size(), 0);
-  for (std::size_t n = 0; n < v.size(); ++n) {
-    std::uint64_t c = 0, y = 0, x = 0;
-    for (std::size_t k = 0; k < axes.size(); ++k) {
-      if (axes[k] == 'c') c = idx[k];
-      if (axes[k] == 'y') y = idx[k];
-      if (axes[k] == 'x') x = idx[k];
-    }
-    v[n] = pixel(c, y, x);
-    for (std::size_t k = axes.size(); k-- > 0;)
-      if (++idx[k] < shape[k]) break;
-      else idx[k] = 0;
-  }
-  fs::create_directories(file.parent_path());
-  auto f = hdf5::File::create(file.string());
-  auto ds = hdf5::write_dataset(f.id(), dataset, Value::from_vector(v, shape));
-  if (with_axistags) hdf5::write_attribute(ds.id(), "axistags", Value::string(axistags_json(axes)));
-}
-
-// Every dataset under /PixelClassification/ClassifierForests, by path, as raw bytes or text.
-std::map<std::string, std::string> forest_bytes(const std::string& project) {
-  Diagnostics d;
-  const IlpTree tree = load_tree(project, ReadOptions{}, d);
-  std::map<std::string, std::string> out;
-  std::function<void(const Node&, const std::string&)> walk = [&](const Node& n, const std::string& at) {
-    for (const Node* c : n.children()) {
-      const std::string path = at + "/" + c->name();
-      if (c->is_group()) {
-        walk(*c, path);
-        continue;
-      }
-      const Value v = c->value();
-      out[path] = v.type() == ValueType::String ? fmt::format("{}", fmt::join(v.string_values(), "\x1f"))
-                                                : std::string(v.raw().begin(), v.raw().end());
-    }
-  };
-  if (const Node* forests = tree.root->find("PixelClassification/ClassifierForests")) walk(*forests, "");
-  return out;
+                std::uint64_t X) {
+  test::write_synthetic_crop<std::uint16_t>(file, dataset, axes, C, Y, X, true, pixel);
 }
 
 struct Case {

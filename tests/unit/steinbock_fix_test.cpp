@@ -17,6 +17,7 @@
 #include "ilpkit/surgery.hpp"
 #include "minimal_project.hpp"
 #include "shell.hpp"
+#include "synthetic_crop.hpp"
 #include "test_paths.hpp"
 
 using namespace ilpkit;
@@ -31,28 +32,7 @@ std::uint8_t pixel(std::uint64_t c, std::uint64_t y, std::uint64_t x) { return s
 // A crop of `channels` x 12 x 16 stored in `axes` (letters of "cyx" plus singleton z/t).
 void write_crop(const fs::path& file, const std::string& dataset, const std::string& axes, std::uint64_t channels = 1,
                 std::uint64_t y_extent = kY, bool with_axistags = true) {
-  std::vector<std::uint64_t> shape;
-  for (char a : axes) shape.push_back(a == 'c' ? channels : a == 'y' ? y_extent : a == 'x' ? kX : 1);
-  std::uint64_t n = 1;
-  for (auto e : shape) n *= e;
-  std::vector<std::uint8_t> v(n);
-  std::vector<std::uint64_t> idx(axes.size(), 0);
-  for (auto& value : v) {
-    std::uint64_t c = 0, y = 0, x = 0;
-    for (std::size_t k = 0; k < axes.size(); ++k) {
-      if (axes[k] == 'c') c = idx[k];
-      if (axes[k] == 'y') y = idx[k];
-      if (axes[k] == 'x') x = idx[k];
-    }
-    value = pixel(c, y, x);
-    for (std::size_t k = axes.size(); k-- > 0;)
-      if (++idx[k] < shape[k]) break;
-      else idx[k] = 0;
-  }
-  fs::create_directories(file.parent_path());
-  auto f = hdf5::File::create(file.string());
-  auto ds = hdf5::write_dataset(f.id(), dataset, Value::from_vector(v, shape));
-  if (with_axistags) hdf5::write_attribute(ds.id(), "axistags", Value::string(axistags_json(axes)));
+  test::write_synthetic_crop<std::uint8_t>(file, dataset, axes, channels, y_extent, kX, with_axistags, pixel);
 }
 
 std::string bytes_of(const fs::path& p) {
