@@ -298,9 +298,11 @@ class ProjectParser {
     }
   }
 
-  // TIFF, PNG, ...: the header, through ilpkit's image readers. Their axes may lack singleton
-  // axes the project stores (ilastik adds c); such extents are 1.
+  // TIFF, PNG, ...: the header, through ilpkit's image readers, when the project stores no
+  // shape (before 1.3.2; PNGs are decoded whole to learn it). Their axes may lack singleton axes
+  // the project stores (ilastik adds c); such extents are 1.
   void probe_image_file(DatasetInfo& info) {
+    if (info.shape && !info.axes.empty()) return;
     std::unique_ptr<ImageSource> image;
     try {
       image = open_image(info.file_path);

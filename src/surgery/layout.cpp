@@ -13,6 +13,7 @@
 #include "ilpkit/feature_engine.hpp"
 #include "ilpkit/features.hpp"
 #include "ilpkit/ilp.hpp"
+#include "labels.hpp"
 #include "names.hpp"
 #include "save.hpp"
 
@@ -72,32 +73,6 @@ std::optional<FeatureSelection> selection_from_names(const std::vector<std::stri
   return s;
 }
 
-}  // namespace
-
-bool add_missing(Node& group, const char* name, Value value) {
-  if (group.child(name)) return false;
-  group.add_child(Node::make_dataset(name, std::move(value)));
-  return true;
-}
-
-bool set_text(Node& group, const char* name, const std::string& text, StringForm form) {
-  if (const Node* old = group.child(name); old && old->is_dataset()) {
-    const Value v = old->value();
-    if (v.type() == ValueType::String && v.size() == 1) {
-      if (v.text() == text) return false;
-      form = v.string_form();
-      if (form == StringForm::Fixed) {
-        group.add_child(Node::make_dataset(name, Value::strings({text}, v.shape(), form, std::max(text.size(), std::size_t{1}))));
-        return true;
-      }
-    }
-  }
-  group.add_child(Node::make_dataset(name, Value::string(text, form)));
-  return true;
-}
-
-namespace {
-
 // Role Names and the lanes' infos.
 void complete_input_data(Node& root, const Project& p, std::vector<std::string>& notes, bool dataset_infos) {
   // Dataset infos: what 1.4.2 needs and older versions did not write.
@@ -124,7 +99,7 @@ void complete_input_data(Node& root, const Project& p, std::vector<std::string>&
       added.push_back("axistags");
     if (raw.shape && add_missing(info, names::kShape, Value::from_vector(std::vector<std::int64_t>(raw.shape->begin(), raw.shape->end()),
                                                                        {raw.shape->size()}))) {
-      added.push_back(raw.shape_source == "label blocks (lower bound)" ? "shape (inferred from the labels)" : "shape");
+      added.push_back(raw.shape_source == labels::kInferredShapeSource ? "shape (inferred from the labels)" : "shape");
     }
     if (add_missing(info, names::kNickname, Value::string(raw.nickname))) added.push_back("nickname");
     if (add_missing(info, names::kAllowLabels, Value::bools({true}))) added.push_back("allowLabels");
@@ -135,10 +110,9 @@ void complete_input_data(Node& root, const Project& p, std::vector<std::string>&
     if (!added.empty()) notes.push_back(fmt::format("{}: added {}", lane.group_name, fmt::join(added, ", ")));
     if (!raw.shape && !raw.found)
       notes.push_back(fmt::format("warning: {} has neither its data nor a shape nor labels to infer one from; ilastik "
-                                         "1.4.2 cannot open the project until it is relinked (`ilpkit relink`)",
-                                         lane.group_name));
+                                  "1.4.2 cannot open the project until it is relinked (`ilpkit relink`)",
+                                  lane.group_name));
   }
-
 }
 
 // The stage's classifier and features.
@@ -164,7 +138,7 @@ void complete_stage(Node& root, const Project& p, std::vector<std::string>& note
     f.variable_importance_path.reset();
     pc.add_child(Node::make_dataset(names::kClassifierFactory, Value::string(factory_pickle(f))));
     notes.push_back(fmt::format("ClassifierFactory {} ({} trees, {} forests) in the Python 3 form 1.4.2 reads",
-                                       p.factory.stored ? "re-encoded" : "written", f.num_trees, f.num_forests));
+                                p.factory.stored ? "re-encoded" : "written", f.num_trees, f.num_forests));
   }
   // An empty feature selection beside a forest with channel names (1.2-era files): rebuilt.
   if ((!p.features || p.features->empty()) && p.classifier && p.classifier->feature_names) {
@@ -188,12 +162,34 @@ void complete_stage(Node& root, const Project& p, std::vector<std::string>& note
                                   p.classifier->feature_names->size()));
     } else {
       notes.push_back("warning: the feature selection is empty and the forest's channel names do not give one "
-                             "back exactly; ilastik 1.4.2 cannot export from this project (E030)");
+                      "back exactly; ilastik 1.4.2 cannot export from this project (E030)");
     }
   }
 }
 
 }  // namespace
+
+bool add_missing(Node& group, const char* name, Value value) {
+  if (group.child(name)) return false;
+  group.add_child(Node::make_dataset(name, std::move(value)));
+  return true;
+}
+
+bool set_text(Node& group, const char* name, const std::string& text, StringForm form) {
+  if (const Node* old = group.child(name); old && old->is_dataset()) {
+    const Value v = old->value();
+    if (v.type() == ValueType::String && v.size() == 1) {
+      if (v.text() == text) return false;
+      form = v.string_form();
+      if (form == StringForm::Fixed) {
+        group.add_child(Node::make_dataset(name, Value::strings({text}, v.shape(), form, std::max(text.size(), std::size_t{1}))));
+        return true;
+      }
+    }
+  }
+  group.add_child(Node::make_dataset(name, Value::string(text, form)));
+  return true;
+}
 
 void complete_layout(IlpTree& tree, const Project& p, std::vector<std::string>& notes, const LayoutScope& scope) {
   Node& root = *tree.root;

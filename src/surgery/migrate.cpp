@@ -69,7 +69,7 @@ EditReport migrate(const std::string& project, const MigrateOptions& o, const Sa
       if (!ll.blocks.empty() && !ll.order_error.empty())
         throw Error(ErrorKind::Format, fmt::format("E_LABEL_ORDER: {}: {}", ll.group_name, ll.order_error));
   for (const auto& lane : p.lanes)
-    if (lane.raw && lane.raw->shape_source == "label blocks (lower bound)" && !o.infer_shape)
+    if (lane.raw && lane.raw->shape_source == labels::kInferredShapeSource && !o.infer_shape)
       throw Error(ErrorKind::Usage,
                   fmt::format("E_NO_SHAPE: {}: no shape is stored and {}; relink the data first, or give --infer-shape "
                               "to store the lower bound the labels give ({})",
