@@ -325,7 +325,6 @@ EditReport steinbock_fix(const std::string& project, const SteinbockFixOptions& 
   Node& root = *tree.root;
 
   // Rule 5: the infos point at the crops.
-  const std::string rel_crops = relative_to(crop_dir, out_dir);
   std::set<std::string> still_embedded;
   for (std::size_t i = 0; i < p.lanes.size(); ++i) {
     const Lane& lane = p.lanes[i];
