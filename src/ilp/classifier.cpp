@@ -153,7 +153,7 @@ ClassifierFactory parse_factory(const Node* pc, Diagnostics& d) {
   f.module = std::string(kFactoryModulePrefix) + "parallelVigraRfLazyflowClassifier";
   f.class_name = kParallelFactory;
   f.version = 2;
-  const std::string where = "/PixelClassification/ClassifierFactory";
+  const std::string where = "/" + (pc ? pc->name() : std::string(names::kPixelClassification)) + "/ClassifierFactory";
   const Node* node = pc ? pc->child(names::kClassifierFactory) : nullptr;
   if (!node) return f;
   f.stored = true;
@@ -215,7 +215,7 @@ std::optional<Classifier> parse_classifier(const Node* pc, Diagnostics& d) {
   const Node* g = pc ? pc->child(names::kClassifierForests) : nullptr;
   if (!g) return std::nullopt;
   if (!g->is_group()) throw Error(ErrorKind::Format, "ClassifierForests is not a group");
-  const std::string base = "/PixelClassification/ClassifierForests";
+  const std::string base = "/" + pc->name() + "/ClassifierForests";
   return with_context("reading " + base, [&]() -> std::optional<Classifier> {
     Classifier c;
     c.type = "ParallelVigraRfLazyflowClassifier";  // assumed when pickled_type is absent (≤ 2014)
@@ -230,7 +230,7 @@ std::optional<Classifier> parse_classifier(const Node* pc, Diagnostics& d) {
       }
     }
     if (c.type == "SklearnLazyflowClassifier") {
-      warn(d, "/PixelClassification/ClassifierForests",
+      warn(d, base,
            "scikit-learn classifier stored as a Python pickle: ilpkit cannot apply it");
       return c;
     }
@@ -278,7 +278,7 @@ std::optional<Classifier> parse_classifier(const Node* pc, Diagnostics& d) {
       if (all_reprs) {
         c.feature_names = decoded;
         c.feature_names_were_bytes_reprs = true;
-        note(d, "/PixelClassification/ClassifierForests/feature_names", "stored as Python bytes reprs b'...'; decoded");
+        note(d, base + "/feature_names", "stored as Python bytes reprs b'...'; decoded");
       } else {
         c.feature_names = names_stored;
       }

@@ -109,9 +109,9 @@ void compute_internal_geometry(Lane& lane) {
 }
 
 void decide_order(LaneLabels& ll, const BlockTags& tags, Lane& lane, const compat::IlastikVersion& version,
-                  const std::string& workflow, Diagnostics& d) {
+                  const std::string& workflow, const std::string& pc_group, Diagnostics& d) {
   if (ll.blocks.empty()) return;
-  const std::string where = "/PixelClassification/LabelSets/" + ll.group_name;
+  const std::string where = "/" + pc_group + "/LabelSets/" + ll.group_name;
   if (!lane.raw) {
     ll.order_error = "the lane has labels but no Raw Data";
     return;

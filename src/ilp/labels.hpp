@@ -25,9 +25,10 @@ struct BlockTags {
 };
 
 /// Decides lane_labels.stored_axes (or sets order_error) for the lane's raw data axes/shape.
+/// `pc_group` names the group holding the blocks in messages ("PixelClassification01").
 /// When the raw shape is unknown it is inferred as a lower bound from the blocks.
 void decide_order(LaneLabels& lane_labels, const BlockTags& tags, Lane& lane,
-                  const compat::IlastikVersion& version, const std::string& workflow,
+                  const compat::IlastikVersion& version, const std::string& workflow, const std::string& pc_group,
                   Diagnostics& diagnostics);
 
 /// Why the lane's blocks cannot be stored in `order` given the raw data's axes and shape ("" if

@@ -351,10 +351,10 @@ class ProjectParser {
     const Node* g = access::applet_group(root_, feature_group_.c_str(), p_.diagnostics);
     if (!g) return;
     if (g->child(names::kFeatureListFilename))
-      warn(p_.diagnostics, "/FeatureSelections/FeatureListFilename",
+      warn(p_.diagnostics, "/" + feature_group_ + "/FeatureListFilename",
            "external feature lists are not supported by ilastik 1.x (NotImplementedError)");
     if (!g->child(names::kScales) || !g->child(names::kFeatureIds)) {
-      if (g->children().size() > 1) warn(p_.diagnostics, "/FeatureSelections", "no Scales or FeatureIds; selection ignored");
+      if (g->children().size() > 1) warn(p_.diagnostics, "/" + feature_group_, "no Scales or FeatureIds; selection ignored");
       return;
     }
     FeatureSelection fsel;
@@ -403,9 +403,9 @@ class ProjectParser {
   void read_labels(const Node* pc) {
     const Node* sets = pc ? pc->child(names::kLabelSets) : nullptr;
     if (!sets) return;
-    if (!sets->is_group()) throw Error(ErrorKind::Format, "/PixelClassification/LabelSets is not a group");
+    if (!sets->is_group()) throw Error(ErrorKind::Format, "/" + pc_group_ + "/LabelSets is not a group");
     if (sets->attribute("meta.has_mask"))
-      warn(p_.diagnostics, "/PixelClassification/LabelSets", "carries meta.has_mask, which makes ilastik's loader fail");
+      warn(p_.diagnostics, "/" + pc_group_ + "/LabelSets", "carries meta.has_mask, which makes ilastik's loader fail");
     // SerialBlockSlot: lane groups sorted by the number in their name, matched by position.
     static const std::regex number_re("[^0-9]*(\\d*).*");
     std::vector<std::pair<long long, const Node*>> groups;
@@ -419,7 +419,7 @@ class ProjectParser {
     }
     std::stable_sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     if (groups.size() > p_.lanes.size())
-      warn(p_.diagnostics, "/PixelClassification/LabelSets",
+      warn(p_.diagnostics, "/" + pc_group_ + "/LabelSets",
            fmt::format("{} label groups for {} lanes; the extra ones belong to no lane", groups.size(), p_.lanes.size()));
     int max_value = 0;
     for (std::size_t i = 0; i < groups.size(); ++i) {
@@ -440,9 +440,9 @@ class ProjectParser {
             max_value = std::max<int>(max_value, v);
           }
       if (i < p_.lanes.size()) {
-        labels::decide_order(ll, tags, p_.lanes[i], version_, p_.workflow, p_.diagnostics);
+        labels::decide_order(ll, tags, p_.lanes[i], version_, p_.workflow, pc_group_, p_.diagnostics);
         if (!ll.order_error.empty())
-          warn(p_.diagnostics, "/PixelClassification/LabelSets/" + ll.group_name, ll.order_error);
+          warn(p_.diagnostics, "/" + pc_group_ + "/LabelSets/" + ll.group_name, ll.order_error);
         p_.labels.push_back(std::move(ll));
       }
     }
@@ -459,7 +459,7 @@ class ProjectParser {
         p_.label_classes.push_back(c);
       }
       p_.label_names_synthesized = true;
-      note(p_.diagnostics, "/PixelClassification/LabelNames",
+      note(p_.diagnostics, "/" + pc_group_ + "/LabelNames",
            fmt::format("missing; named Label 1 .. Label {} from the largest label value, as ilastik does", max_value));
     }
   }
@@ -555,13 +555,13 @@ class ProjectParser {
     if (p_.classifier && !p_.classifier->forests.empty()) {
       const auto& f = p_.classifier->forests.front();
       if (f.class_count > static_cast<int>(p_.label_classes.size()) && !p_.label_classes.empty())
-        warn(p_.diagnostics, "/PixelClassification/ClassifierForests",
+        warn(p_.diagnostics, "/" + pc_group_ + "/ClassifierForests",
              fmt::format("the forests know {} classes but there are {} label names; ilastik discards such a "
                          "classifier and retrains",
                          f.class_count, p_.label_classes.size()));
       for (auto k : p_.classifier->known_labels)
         if (!p_.label_classes.empty() && k > p_.label_classes.size())
-          warn(p_.diagnostics, "/PixelClassification/ClassifierForests/known_labels",
+          warn(p_.diagnostics, "/" + pc_group_ + "/ClassifierForests/known_labels",
                fmt::format("label value {} has no label name", k));
     }
   }

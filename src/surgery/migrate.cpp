@@ -64,10 +64,11 @@ EditReport migrate(const std::string& project, const MigrateOptions& o, const Sa
   }
   const Project& p = stages.front();
   const auto version = compat::IlastikVersion::parse(p.ilastik_version);
-  for (const Project& stage : stages)
-    for (const auto& ll : stage.labels)
+  for (std::size_t s = 0; s < stages.size(); ++s)
+    for (const auto& ll : stages[s].labels)
       if (!ll.blocks.empty() && !ll.order_error.empty())
-        throw Error(ErrorKind::Format, fmt::format("E_LABEL_ORDER: {}: {}", ll.group_name, ll.order_error));
+        throw Error(ErrorKind::Format, fmt::format("E_LABEL_ORDER: /{}{}/LabelSets/{}: {}", names::kPixelClassification,
+                                                   stage_suffix(static_cast<int>(s)), ll.group_name, ll.order_error));
   for (const auto& lane : p.lanes)
     if (lane.raw && lane.raw->shape_source == labels::kInferredShapeSource && !o.infer_shape)
       throw Error(ErrorKind::Usage,

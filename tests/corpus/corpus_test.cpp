@@ -594,6 +594,12 @@ TEST(Corpus, MigrateAutocontextKeepsBothStages) {
       before.push_back(read_project(project, r));
     }
     EXPECT_THROW(read_project(project), Error);  // a plain read still refuses the workflow
+    std::size_t stage2_findings = 0;
+    for (const auto& d : before[1].diagnostics) {  // stage 2's findings name stage 2's groups
+      EXPECT_EQ(d.where.find("/PixelClassification/"), std::string::npos) << d.where << ": " << d.message;
+      stage2_findings += d.where.rfind("/PixelClassification01/", 0) == 0;
+    }
+    EXPECT_GT(stage2_findings, 0u);  // the label-order notes of a 1.3.0 file
     MigrateOptions o;
     o.infer_shape = true;
     ASSERT_TRUE(migrate(project, o).changed);
