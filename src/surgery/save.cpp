@@ -63,7 +63,7 @@ void remove_abandoned_staging(const fs::path& target) {
     if (name.rfind(stem, 0) != 0) continue;
     const std::string rest = name.substr(stem.size());
     const auto dot = rest.find(".new");
-    if (dot == 0 || dot == std::string::npos || rest.find_first_not_of("0123456789") != dot) continue;
+    if (dot == 0 || dot == std::string::npos || dot > 9 || rest.find_first_not_of("0123456789") != dot) continue;
     const long pid = std::stol(rest.substr(0, dot));
     if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
       std::error_code ignored;

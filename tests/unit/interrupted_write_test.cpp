@@ -18,6 +18,7 @@
 
 #include "hdf5.hpp"
 #include "ilpkit/ilp.hpp"
+#include "ilpkit/surgery.hpp"
 #include "minimal_project.hpp"
 #include "shell.hpp"
 
@@ -89,5 +90,28 @@ TEST(InterruptedWrite, KillDuringEmbedLeavesTheProjectIntact) {
   EXPECT_EQ(test::run_exit_code(std::string(ILPKIT_EXE) + " embed --no-backup " + test::shell_quote(project)), 0);
   EXPECT_EQ(temporaries(dir), 0u);
   EXPECT_EQ(read_project(project).lanes[0].raw->location, DataLocation::ProjectInternal);
+  fs::remove_all(dir);
+}
+
+// Only temporary files of ilpkit processes that are gone are removed; other names that look
+// alike (a live process's, an overlong number) stay, and none of them stops the edit.
+TEST(InterruptedWrite, OnlyDeadProcessesTemporariesAreRemoved) {
+  const std::string project = test::minimal_project_copy("abandoned");
+  const fs::path dir = fs::path(project).parent_path();
+  const pid_t dead = ::fork();
+  ASSERT_GE(dead, 0);
+  if (dead == 0) ::_exit(0);
+  ::waitpid(dead, nullptr, 0);
+  const std::vector<std::string> gone{".project.ilp.ilpkit-" + std::to_string(dead) + ".new",
+                                      "..project.ilp.ilpkit-" + std::to_string(dead) + ".new.tmp-" + std::to_string(dead) + "-0"};
+  const std::vector<std::string> kept{".project.ilp.ilpkit-" + std::to_string(::getppid()) + ".new",  // alive
+                                      ".project.ilp.ilpkit-99999999999999999999.new", ".other.ilp.ilpkit-" + std::to_string(dead) + ".new"};
+  for (const auto& name : gone) std::ofstream(dir / name) << "x";
+  for (const auto& name : kept) std::ofstream(dir / name) << "x";
+  CompactOptions o;
+  o.compress = true;
+  compact(project, o);  // stages a rewrite, whether or not it keeps it
+  for (const auto& name : gone) EXPECT_FALSE(fs::exists(dir / name)) << name;
+  for (const auto& name : kept) EXPECT_TRUE(fs::exists(dir / name)) << name;
   fs::remove_all(dir);
 }
