@@ -13,7 +13,7 @@ struct CompactArgs {
   std::string project;
   CompactOptions options;
   SaveOptions save;
-  bool keep_legacy = false, no_backup = false;
+  bool keep_legacy = false;
 };
 
 void add_compact(CLI::App& app, const char* name, const char* help, bool compress) {
@@ -26,10 +26,9 @@ void add_compact(CLI::App& app, const char* name, const char* help, bool compres
   cmd->add_flag("--classifier-only", a->options.classifier_only,
                 "Remove label blocks and embedded raw data, keep the classifier: a small project that predicts on "
                 "compute nodes but cannot retrain");
-  add_edit_options(cmd, a->save.output, a->no_backup);
+  add_edit_options(cmd, a->save);
   cmd->callback([a] {
     a->options.drop_legacy = !a->keep_legacy;
-    a->save.backup = !a->no_backup;
     print_edit_report(compact(a->project, a->options, a->save));
   });
 }

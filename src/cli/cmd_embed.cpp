@@ -14,12 +14,12 @@ struct EmbedArgs {
   EmbedOptions embed;
   ExtractOptions extract;
   SaveOptions save;
-  bool uncompressed = false, no_backup = false;
+  bool uncompressed = false;
 };
 
 void add_save_options(CLI::App* cmd, const std::shared_ptr<EmbedArgs>& a) {
   cmd->add_option("project", a->project, "The .ilp project file")->required();
-  add_edit_options(cmd, a->save.output, a->no_backup);
+  add_edit_options(cmd, a->save);
 }
 
 }  // namespace
@@ -34,7 +34,6 @@ void register_embed(CLI::App& app) {
   embed_cmd->add_option("--lane", a->embed.lanes, "Only this lane (0-based; repeatable)");
   embed_cmd->add_flag("--uncompressed", a->uncompressed, "Store without gzip, as ilastik itself does (default: gzip level 1)");
   embed_cmd->callback([a] {
-    a->save.backup = !a->no_backup;
     if (a->uncompressed) a->embed.gzip_level = -1;
     print_edit_report(embed(a->project, a->embed, a->save));
   });
@@ -49,7 +48,6 @@ void register_embed(CLI::App& app) {
   extract_cmd->add_option("--dir", b->extract.directory, "Folder for the files (default: <project folder>/<project name>_data)");
   extract_cmd->add_flag("--force", b->extract.force, "Replace files that exist already");
   extract_cmd->callback([b] {
-    b->save.backup = !b->no_backup;
     print_edit_report(extract(b->project, b->extract, b->save));
   });
 }

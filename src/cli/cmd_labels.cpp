@@ -14,7 +14,6 @@ struct LabelsArgs {
   std::string project, file;
   std::size_t lane = 0;
   SaveOptions save;
-  bool no_backup = false;
 };
 
 }  // namespace
@@ -37,9 +36,8 @@ void register_labels(CLI::App& app) {
   im->add_option("project", i->project, "The .ilp project file")->required();
   im->add_option("image", i->file, "The label image (HDF5 file.h5/dataset, TIFF, PNG or .npy)")->required();
   im->add_option("--lane", i->lane, "Lane (0-based)")->capture_default_str();
-  add_edit_options(im, i->save.output, i->no_backup);
+  add_edit_options(im, i->save);
   im->callback([i] {
-    i->save.backup = !i->no_backup;
     print_edit_report(import_labels(i->project, i->lane, i->file, i->save));
   });
 }

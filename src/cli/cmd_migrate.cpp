@@ -13,7 +13,6 @@ struct MigrateArgs {
   std::string project;
   MigrateOptions options;
   SaveOptions save;
-  bool no_backup = false;
 };
 
 }  // namespace
@@ -35,9 +34,8 @@ void register_migrate(CLI::App& app) {
   cmd->add_flag("--infer-shape", a->options.infer_shape,
                 "For lanes whose data is missing and that store no shape, store the lower bound the labels give");
   cmd->add_flag("--drop-legacy", a->options.drop_legacy, "Also remove legacy groups (BatchDataSelection, ...)");
-  add_edit_options(cmd, a->save.output, a->no_backup);
+  add_edit_options(cmd, a->save);
   cmd->callback([a] {
-    a->save.backup = !a->no_backup;
     print_edit_report(migrate(a->project, a->options, a->save));
   });
 }

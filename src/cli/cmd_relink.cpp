@@ -17,7 +17,7 @@ struct RelinkArgs {
   std::vector<std::string> maps, lanes;
   RelinkOptions options;
   SaveOptions save;
-  bool relative = false, absolute = false, no_backup = false;
+  bool relative = false, absolute = false;
 };
 
 std::pair<std::string, std::string> split_once(const std::string& text, const char* what) {
@@ -45,7 +45,7 @@ void register_relink(CLI::App& app) {
   cmd->add_flag("--absolute", a->absolute, "Write every path absolute");
   cmd->add_flag("--keep-forest", a->options.keep_forest, "Keep the classifier even when the new data has another size");
   cmd->add_flag("--export-template", a->options.export_template, "Apply the --map rules to the stored export path too");
-  add_edit_options(cmd, a->save.output, a->no_backup);
+  add_edit_options(cmd, a->save);
   cmd->callback([a] {
     if (a->relative && a->absolute) throw Error(ErrorKind::Usage, "--relative and --absolute exclude each other");
     a->options.style = a->relative   ? RelinkOptions::Style::Relative
@@ -64,7 +64,6 @@ void register_relink(CLI::App& app) {
       if (used != index.size()) throw Error(ErrorKind::Usage, fmt::format("--lane '{}': the lane index must be a number", l));
       a->options.lanes.emplace_back(n, path);
     }
-    a->save.backup = !a->no_backup;
     const EditReport r = relink(a->project, a->options, a->save);
     print_edit_report(r);
     if (r.unresolved) completed_exit_code() = kExitFindings;

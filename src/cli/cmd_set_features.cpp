@@ -17,7 +17,6 @@ namespace {
 struct SetFeaturesArgs {
   std::string project, features, ids, scales, in_2d, from;
   SaveOptions save;
-  bool no_backup = false;
 };
 
 std::vector<std::string> split(const std::string& text, char sep) {
@@ -107,9 +106,8 @@ void register_set_features(CLI::App& app) {
   cmd->add_option("--2d", a->in_2d,
                   "Scales computed in 2-D: all, none or a comma-separated list (default: all for 2-D data, none for 3-D)");
   cmd->add_option("--from", a->from, "Copy the selection of another project");
-  add_edit_options(cmd, a->save.output, a->no_backup);
+  add_edit_options(cmd, a->save);
   cmd->callback([a] {
-    a->save.backup = !a->no_backup;
     const EditReport r = set_features(a->project, choices_from(*a), a->save);
     print_edit_report(r);
   });

@@ -15,7 +15,6 @@ struct SteinbockFixArgs {
   std::string ilp;
   SteinbockFixOptions options;
   SaveOptions save;
-  bool no_backup = false;
 };
 
 }  // namespace
@@ -41,12 +40,11 @@ void register_steinbock_fix(CLI::App& app) {
                   "bilingual (blocks c,y,x under version 1.3.3post3: read alike by 1.3.3post3 and 1.4.x) or 1.4 (the >= "
                   "1.4.0b8 layout, which 1.3.3post3 misreads)")
       ->capture_default_str();
-  add_edit_options(cmd, a->save.output, a->no_backup);
+  add_edit_options(cmd, a->save);
   cmd->callback([a] {
     if (!a->project.empty() && !a->ilp.empty() && a->project != a->ilp)
       throw Error(ErrorKind::Usage, "give the project once: as the argument or with --ilp");
     const std::string project = !a->project.empty() ? a->project : !a->ilp.empty() ? a->ilp : "pixel_classifier.ilp";
-    a->save.backup = !a->no_backup;
     print_edit_report(steinbock_fix(project, a->options, a->save));
   });
 }

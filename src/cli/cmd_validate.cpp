@@ -57,14 +57,4 @@ void register_validate(CLI::App& app) {
   });
 }
 
-void add_edit_options(CLI::App* cmd, std::string& output, bool& no_backup) {
-  cmd->add_option("-o,--output", output, "Write the result here instead of replacing the project");
-  cmd->add_flag("--no-backup", no_backup, "When replacing the project, do not keep PROJECT.bak");
-}
-
-void print_edit_report(const EditReport& r) {
-  for (const auto& n : r.notes) std::cout << "ilpkit: " << n << '\n';
-  if (r.changed) std::cout << "ilpkit: wrote " << r.written << (r.backup.empty() ? "" : " (backup: " + r.backup + ")") << '\n';
-}
-
 }  // namespace ilpkit::cli

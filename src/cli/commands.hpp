@@ -41,6 +41,7 @@ enum ExitCode : int {
 
 namespace ilpkit {
 struct EditReport;
+struct SaveOptions;
 }
 
 namespace ilpkit::cli {
@@ -48,8 +49,9 @@ namespace ilpkit::cli {
 /// A surgery command's notes and what it wrote, one "ilpkit: ..." line each.
 void print_edit_report(const EditReport& report);
 
-/// The -o/--output and --no-backup options of every command that edits a project.
-void add_edit_options(CLI::App* cmd, std::string& output, bool& no_backup);
+/// The -o/--output and --no-backup options of every command that edits a project, into `save`
+/// (which must outlive the command's parsing).
+void add_edit_options(CLI::App* cmd, SaveOptions& save);
 
 /// The exit code a subcommand asks for when it completes without an exception (validate's
 /// findings); kExitOk unless set.
