@@ -13,6 +13,7 @@
 #include "ilpkit/feature_engine.hpp"
 #include "ilpkit/features.hpp"
 #include "ilpkit/ilp.hpp"
+#include "label_blocks.hpp"
 #include "labels.hpp"
 #include "names.hpp"
 #include "save.hpp"
@@ -206,6 +207,27 @@ void complete_layout(IlpTree& tree, const Project& p, std::vector<std::string>& 
     if (g && !g->children().empty() && add_missing(*g, names::kStorageVersion, Value::string(storage)))
       notes.push_back(fmt::format("/{}: StorageVersion {} added", group, storage));
   }
+}
+
+bool BlockLayout::version_fits(const compat::IlastikVersion& v) const {
+  return bilingual ? v == compat::version("1.3.3post3") : v >= compat::version("1.4.0b8");
+}
+
+bool BlockLayout::blocks_fit(const LaneLabels& ll, const std::string& order, const compat::IlastikVersion& v) const {
+  return ll.stored_axes == order && version_fits(v) && (bilingual || ll.order_basis == "axistags attribute");
+}
+
+std::string BlockLayout::rewrite(IlpTree& tree, const LaneLabels& ll, const std::vector<std::uint8_t>& dense,
+                                 const std::string& axes, const Shape& shape, const std::string& order,
+                                 const std::string& pc_group) const {
+  const auto [blocks, labelled] = write_label_blocks(tree, ll.group_name, dense, axes, shape, order, !bilingual, pc_group);
+  return fmt::format("{}: {} block(s) in '{}' ({}) rewritten as {} block(s) in '{}'{} ({} labelled pixels)", ll.group_name,
+                     ll.blocks.size(), ll.stored_axes, ll.order_basis, blocks, order, bilingual ? "" : " with axistags",
+                     labelled);
+}
+
+bool has_edits(const std::vector<std::string>& notes) {
+  return std::any_of(notes.begin(), notes.end(), [](const std::string& n) { return n.rfind("warning:", 0) != 0; });
 }
 
 void verify_written(const std::string& path, const std::vector<std::vector<std::uint8_t>>& truth,

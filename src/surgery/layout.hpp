@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ilpkit/compat/ilastik_version.hpp"
 #include "ilpkit/project.hpp"
 #include "ilpkit/tree.hpp"
 
@@ -30,6 +31,26 @@ struct LayoutScope {
   bool dataset_infos = true;  ///< false: the lanes' Raw Data infos are left to the caller (which rewrites them)
 };
 void complete_layout(IlpTree& tree, const Project& p, std::vector<std::string>& notes, const LayoutScope& scope = {});
+
+/// The layout an edit brings label blocks to (surgery.md §1.3): the data's original order without
+/// axistags under version 1.3.3post3 (bilingual: read alike by 1.3.3post3 and 1.4.x), or the
+/// internal order with axistags under 1.4.2.
+struct BlockLayout {
+  bool bilingual = false;
+
+  const char* version() const { return bilingual ? "1.3.3post3" : "1.4.2"; }
+  /// Whether a file saying `v` is read by this layout's rule.
+  bool version_fits(const compat::IlastikVersion& v) const;
+  /// Whether `ll` is stored so already, in `order`, in a file saying `v`.
+  bool blocks_fit(const LaneLabels& ll, const std::string& order, const compat::IlastikVersion& v) const;
+  /// Replaces `pc_group`/LabelSets/<ll's group> by blocks of `dense` (C order over `axes`/`shape`)
+  /// in `order`; returns the note saying so.
+  std::string rewrite(IlpTree& tree, const LaneLabels& ll, const std::vector<std::uint8_t>& dense, const std::string& axes,
+                      const Shape& shape, const std::string& order, const std::string& pc_group = "PixelClassification") const;
+};
+
+/// Whether `notes` say of any change (warnings alone are not).
+bool has_edits(const std::vector<std::string>& notes);
 
 /// Reads a written project back and checks the invariants (surgery.md §1.4, §2.9): each lane's
 /// labels equal `truth` (lanes with an empty truth are skipped) as ilpkit reads them and as

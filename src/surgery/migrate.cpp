@@ -14,7 +14,6 @@
 #include "ilpkit/error.hpp"
 #include "ilpkit/ilp.hpp"
 #include "ilpkit/surgery.hpp"
-#include "label_blocks.hpp"
 #include "labels.hpp"
 #include "layout.hpp"
 #include "names.hpp"
@@ -28,7 +27,8 @@ EditReport migrate(const std::string& project, const MigrateOptions& o, const Sa
   // bilingual (surgery.md §1.3, §2.9): blocks in the data's original order under version
   // 1.3.3post3, the one window that ilastik 1.3.3post3 (steinbock) and 1.4.x read alike.
   const bool bilingual = o.target == "bilingual";
-  const std::string target_version = bilingual ? "1.3.3post3" : "1.4.2";
+  const surgery::BlockLayout layout{bilingual};
+  const std::string target_version = layout.version();
   EditReport report;
   Diagnostics notes;
   IlpTree tree = load_tree(project, ReadOptions{}, notes);
@@ -97,17 +97,10 @@ EditReport migrate(const std::string& project, const MigrateOptions& o, const Sa
       const LaneLabels& ll = stage.labels[i];
       if (ll.blocks.empty()) continue;
       const std::string order = bilingual ? compat::original_order(stage.lanes[i].raw->axes) : stage.lanes[i].internal_axes;
-      const bool already = bilingual ? ll.stored_axes == order && version == compat::version(target_version)
-                                     : ll.order_basis == "axistags attribute" && ll.stored_axes == order &&
-                                           version >= compat::version("1.4.0b8");
       const LabelVolume v = decode_labels(stage, i);
       truth[s][i] = v.data;
-      if (already) continue;
-      const auto [blocks, labelled] =
-          surgery::write_label_blocks(tree, ll.group_name, v.data, v.axes, v.shape, order, !bilingual, pc_group);
-      stage_notes.push_back(fmt::format("{}: {} block(s) in '{}' ({}) rewritten as {} block(s) in '{}'{} ({} labelled pixels)",
-                                        ll.group_name, ll.blocks.size(), ll.stored_axes, ll.order_basis, blocks, order,
-                                        bilingual ? "" : " with axistags", labelled));
+      if (!layout.blocks_fit(ll, order, version))
+        stage_notes.push_back(layout.rewrite(tree, ll, v.data, v.axes, v.shape, order, pc_group));
     }
     for (auto& n : stage_notes)
       report.notes.push_back(s == 0 ? std::move(n) : n.rfind("warning: ", 0) == 0 ? "warning: " + pc_group + ": " + n.substr(9)
@@ -118,9 +111,7 @@ EditReport migrate(const std::string& project, const MigrateOptions& o, const Sa
     for (const char* legacy : {"BatchDataSelection", "Batch Inputs", "Batch Prediction Output Locations", "ProjectMetadata"})
       if (root.remove_child(legacy)) report.notes.push_back(fmt::format("removed the legacy group /{}", legacy));
 
-  const bool edits = std::any_of(report.notes.begin(), report.notes.end(),
-                                 [](const std::string& n) { return n.rfind("warning:", 0) != 0; });
-  if (!edits && (bilingual ? version == compat::version(target_version) : version >= compat::version("1.4.0b8"))) {
+  if (!surgery::has_edits(report.notes) && layout.version_fits(version)) {
     report.notes.push_back(fmt::format("already in the {} layout ({}); nothing written",
                                        bilingual ? "bilingual" : ">= 1.4.0b8", p.ilastik_version));
     return report;

@@ -23,7 +23,6 @@
 #include "ilpkit/features.hpp"
 #include "ilpkit/ilp.hpp"
 #include "ilpkit/surgery.hpp"
-#include "label_blocks.hpp"
 #include "labels.hpp"
 #include "layout.hpp"
 #include "names.hpp"
@@ -225,7 +224,8 @@ EditReport steinbock_fix(const std::string& project, const SteinbockFixOptions& 
   if (o.target != "bilingual" && o.target != "1.4")
     throw Error(ErrorKind::Usage, fmt::format("--target '{}': expected bilingual or 1.4", o.target));
   const bool bilingual = o.target == "bilingual";
-  const std::string target_version = bilingual ? "1.3.3post3" : "1.4.2";
+  const surgery::BlockLayout layout{bilingual};
+  const std::string target_version = layout.version();
   if (!o.crop_axes.empty()) check_axes(o.crop_axes);
   surgery::check_save(project, save);
   EditReport report;
@@ -394,15 +394,9 @@ EditReport steinbock_fix(const std::string& project, const SteinbockFixOptions& 
       for (std::int64_t x = 0; x < v.shape[xa]; ++x)
         truth[i][static_cast<std::uint64_t>(y) * crop.x + static_cast<std::uint64_t>(x)] =
             v.data[static_cast<std::uint64_t>(y) * vstride[ya] + static_cast<std::uint64_t>(x) * vstride[xa]];
-    const bool already = p.lanes[i].raw->axes == "cyx" && ll.stored_axes == order &&
-                         (bilingual ? version == compat::version(target_version)
-                                    : ll.order_basis == "axistags attribute" && version >= compat::version("1.4.0b8"));
-    if (already) continue;
+    if (p.lanes[i].raw->axes == "cyx" && layout.blocks_fit(ll, order, version)) continue;
     const Shape shape{static_cast<std::int64_t>(crop.y), static_cast<std::int64_t>(crop.x), 1};
-    const auto [blocks, labelled] = surgery::write_label_blocks(tree, ll.group_name, truth[i], "yxc", shape, order, !bilingual);
-    report.notes.push_back(fmt::format("{}: {} block(s) in '{}' ({}) rewritten as {} block(s) in '{}'{} ({} labelled pixels)",
-                                       ll.group_name, ll.blocks.size(), ll.stored_axes, ll.order_basis, blocks, order,
-                                       bilingual ? "" : " with axistags", labelled));
+    report.notes.push_back(layout.rewrite(tree, ll, truth[i], "yxc", shape, order));
   }
 
   // Rule 8: steinbock's export settings.
@@ -422,10 +416,7 @@ EditReport steinbock_fix(const std::string& project, const SteinbockFixOptions& 
   if (!export_changes.empty()) report.notes.push_back(fmt::format("Prediction Export: {}", fmt::join(export_changes, ", ")));
 
   const auto needs_conversion = std::count_if(lane_crop.begin(), lane_crop.end(), [](const Crop* c) { return c && !c->marked; });
-  const bool edits = needs_conversion > 0 || std::any_of(report.notes.begin(), report.notes.end(), [](const std::string& n) {
-                       return n.rfind("warning:", 0) != 0;
-                     });
-  if (!edits && (bilingual ? version == compat::version(target_version) : version >= compat::version("1.4.0b8"))) {
+  if (needs_conversion == 0 && !surgery::has_edits(report.notes) && layout.version_fits(version)) {
     report.notes.push_back(fmt::format("already fixed for steinbock ({} layout, crops in {}); nothing written", o.target,
                                        crop_dir.string()));
     return report;

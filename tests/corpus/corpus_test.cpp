@@ -450,10 +450,7 @@ TEST(Corpus, MigrateKeepsLabelsAndForestsAndIsIdempotent) {
     const auto rel = fs::relative(path, corpus_root()).string();
     SCOPED_TRACE(rel);
     const fs::path dir = scratch_dir("migrate");
-    fs::copy_file(path, dir / "project.ilp");
-    fs::permissions(dir / "project.ilp", fs::perms::owner_write, fs::perm_options::add);
-    for (const auto& e : fs::directory_iterator(path.parent_path()))
-      if (!fs::exists(dir / e.path().filename())) fs::create_symlink(e.path(), dir / e.path().filename());
+    test::writable_copy(path, dir);
     const std::string project = (dir / "project.ilp").string();
     ReadOptions stage1;  // Autocontext and PC+OC projects: their (first) Pixel Classification stage
     stage1.pixel_classification_stage = 0;
@@ -584,9 +581,7 @@ TEST(Corpus, MigrateAutocontextKeepsBothStages) {
     SCOPED_TRACE(rel);
     if (!fs::exists(corpus_root() / rel)) continue;
     const fs::path dir = scratch_dir("autocontext");
-    fs::copy_file(corpus_root() / rel, dir / "project.ilp");
-    fs::permissions(dir / "project.ilp", fs::perms::owner_write, fs::perm_options::add);
-    const std::string project = (dir / "project.ilp").string();
+    const std::string project = test::writable_copy(corpus_root() / rel, dir, "project.ilp", false).string();
     std::vector<Project> before;
     for (int s : {0, 1}) {
       ReadOptions r;
@@ -655,10 +650,7 @@ TEST(Corpus, MigrateToTheBilingualLayoutAndBack) {
     const fs::path path = corpus_root() / rel;
     if (!fs::exists(path)) continue;
     const fs::path dir = scratch_dir("bilingual");
-    fs::copy_file(path, dir / "project.ilp");
-    fs::permissions(dir / "project.ilp", fs::perms::owner_write, fs::perm_options::add);
-    for (const auto& e : fs::directory_iterator(path.parent_path()))
-      if (!fs::exists(dir / e.path().filename())) fs::create_symlink(e.path(), dir / e.path().filename());
+    test::writable_copy(path, dir);
     const std::string project = (dir / "project.ilp").string();
     const Project before = read_project(project);
     MigrateOptions o;

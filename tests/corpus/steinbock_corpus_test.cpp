@@ -53,8 +53,7 @@ struct Case {
 // extents), in <dir>/ilastik_crops.
 fs::path prepare(const Case& c, const fs::path& dir) {
   fs::create_directories(dir);
-  fs::copy_file(corpus_root() / c.rel, dir / "pixel_classifier.ilp");
-  fs::permissions(dir / "pixel_classifier.ilp", fs::perms::owner_write, fs::perm_options::add);
+  test::writable_copy(corpus_root() / c.rel, dir, "pixel_classifier.ilp", false);
   const Project p = read_project((dir / "pixel_classifier.ilp").string());
   for (const Lane& lane : p.lanes) {
     const DatasetInfo& raw = *lane.raw;

@@ -111,11 +111,7 @@ TEST(CorpusSweep, EveryEditingCommandKeepsTheInvariants) {
       const fs::path dir = fs::path(::testing::TempDir()) / fmt::format("ilpkit-sweep-{}", ::getpid());
       fs::remove_all(dir);
       fs::create_directories(dir);
-      fs::copy_file(e.path(), dir / "project.ilp");
-      fs::permissions(dir / "project.ilp", fs::perms::owner_write, fs::perm_options::add);
-      for (const auto& sibling : fs::directory_iterator(e.path().parent_path()))
-        if (!fs::exists(dir / sibling.path().filename())) fs::create_symlink(sibling.path(), dir / sibling.path().filename());
-      const std::string project = (dir / "project.ilp").string();
+      const std::string project = test::writable_copy(e.path(), dir).string();
       const std::string before_bytes = bytes_of(project);
       const auto start = std::chrono::steady_clock::now();
       try {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 namespace ilpkit::test {
@@ -24,6 +25,19 @@ inline std::vector<std::filesystem::path> ilastik_cases() {
       out.push_back(e.path());
   std::sort(out.begin(), out.end());
   return out;
+}
+
+/// A writable copy of the corpus project `project` as `dir`/`name`, with the files beside it
+/// linked in (its data, for relative paths); returns the copy's path.
+inline std::filesystem::path writable_copy(const std::filesystem::path& project, const std::filesystem::path& dir,
+                                           const std::string& name = "project.ilp", bool link_siblings = true) {
+  namespace fs = std::filesystem;
+  fs::copy_file(project, dir / name);
+  fs::permissions(dir / name, fs::perms::owner_write, fs::perm_options::add);
+  if (link_siblings)
+    for (const auto& e : fs::directory_iterator(project.parent_path()))
+      if (!fs::exists(dir / e.path().filename())) fs::create_symlink(e.path(), dir / e.path().filename());
+  return dir / name;
 }
 
 }  // namespace ilpkit::test
